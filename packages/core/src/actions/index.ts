@@ -1,0 +1,132 @@
+/**
+ * Actions: each sensitive operation declared once, with what a token needs to perform it.
+ * Declarations are validated and compiled when they are defined, so a typo fails at start-up,
+ * and the per-request work is set lookups.
+ */
+import { ConfigurationError, UnknownActionError } from '../errors.js';
+import { isScopeToken } from './scope-syntax.js';
+
+export interface ActionDeclaration {
+  /** Every one of these scopes is required. `[]` requires only a valid token. */
+  readonly scopes?: readonly string[];
+  /**
+   * Any one of these alternatives suffices: a scope, or a list of scopes that must all be held.
+   * List the least privileged first: challenges name the first alternative.
+   */
+  readonly anyOf?: readonly (string | readonly string[])[];
+  /** Free text for documentation and audit; never sent to clients. */
+  readonly description?: string;
+}
+
+export interface Action<N extends string = string> {
+  readonly name: N;
+  readonly description: string | undefined;
+  /** Scopes all required. */
+  readonly allOf: ReadonlySet<string>;
+  /** Alternatives, one of which must be held in full; empty when the action has none. */
+  readonly anyOf: readonly ReadonlySet<string>[];
+  /**
+   * What a challenge names (RFC 6750 §3 `scope`): the complete requirement, with the first
+   * alternative of `anyOf` standing for the least privilege.
+   */
+  readonly challengeScope: readonly string[];
+  /** Every scope the declaration mentions, for RFC 9728 `scopes_supported`. */
+  readonly scopesUsed: readonly string[];
+}
+
+export interface ActionSet<N extends string = string> {
+  readonly names: readonly N[];
+  has(name: string): name is N;
+  /** The compiled action; throws `UnknownActionError` for a name never declared. */
+  get(name: N): Action<N>;
+}
+
+const KNOWN_KEYS = new Set(['scopes', 'anyOf', 'description']);
+
+function scopeList(option: string, value: unknown): string[] {
+  if (!Array.isArray(value)) throw new ConfigurationError(option, 'must be an array of scope strings');
+  for (const [i, scope] of value.entries()) {
+    if (!isScopeToken(scope)) {
+      throw new ConfigurationError(
+        `${option}[${i}]`,
+        'is not a valid scope: use printable ASCII without spaces, `"` or `\\` (RFC 6749 §3.3)',
+      );
+    }
+  }
+  return [...new Set(value as string[])];
+}
+
+function compile<N extends string>(name: N, declaration: ActionDeclaration): Action<N> {
+  const at = `actions.${name}`;
+  if (typeof declaration !== 'object' || declaration === null) {
+    throw new ConfigurationError(at, 'must be an object such as { scopes: ["invoices:read"] }');
+  }
+  for (const key of Object.keys(declaration)) {
+    if (!KNOWN_KEYS.has(key)) {
+      throw new ConfigurationError(`${at}.${key}`, `is not a known action option (known: ${[...KNOWN_KEYS].join(', ')})`);
+    }
+  }
+  if (declaration.scopes === undefined && declaration.anyOf === undefined) {
+    // Fail safe: a forgotten requirement must not silently mean "any valid token".
+    throw new ConfigurationError(`${at}.scopes`, 'is missing: declare scopes: [] to require only a valid token');
+  }
+  const allOf = declaration.scopes === undefined ? [] : scopeList(`${at}.scopes`, declaration.scopes);
+  const anyOf: string[][] = [];
+  if (declaration.anyOf !== undefined) {
+    if (!Array.isArray(declaration.anyOf) || declaration.anyOf.length === 0) {
+      throw new ConfigurationError(`${at}.anyOf`, 'must be a non-empty array of alternatives');
+    }
+    for (const [i, alternative] of declaration.anyOf.entries()) {
+      const scopes = scopeList(`${at}.anyOf[${i}]`, typeof alternative === 'string' ? [alternative] : alternative);
+      if (scopes.length === 0) throw new ConfigurationError(`${at}.anyOf[${i}]`, 'must name at least one scope');
+      anyOf.push(scopes);
+    }
+  }
+  if (declaration.description !== undefined && typeof declaration.description !== 'string') {
+    throw new ConfigurationError(`${at}.description`, 'must be a string');
+  }
+  const challengeScope = [...new Set([...allOf, ...(anyOf[0] ?? [])])];
+  return Object.freeze({
+    name,
+    description: declaration.description,
+    allOf: new Set(allOf),
+    anyOf: anyOf.map((alternative) => new Set(alternative)),
+    challengeScope: Object.freeze(challengeScope),
+    scopesUsed: Object.freeze([...new Set([...allOf, ...anyOf.flat()])]),
+  });
+}
+
+/**
+ * Declares the API's actions once. The returned set types `requireAction()` so that only
+ * declared names compile.
+ *
+ * @example
+ * const actions = defineActions({
+ *   'invoices.read': { scopes: ['invoices:read'] },
+ *   'invoices.export': { anyOf: ['invoices:export', 'invoices:admin'] },
+ * });
+ */
+export function defineActions<const D extends Record<string, ActionDeclaration>>(
+  declarations: D,
+): ActionSet<Extract<keyof D, string>> {
+  type N = Extract<keyof D, string>;
+  if (typeof declarations !== 'object' || declarations === null) {
+    throw new ConfigurationError('actions', 'must be an object mapping action names to declarations');
+  }
+  const compiled = new Map<string, Action<N>>();
+  for (const name of Object.keys(declarations) as N[]) {
+    if (name.length === 0) throw new ConfigurationError('actions', 'has an action with an empty name');
+    compiled.set(name, compile(name, declarations[name] as ActionDeclaration));
+  }
+  if (compiled.size === 0) throw new ConfigurationError('actions', 'declares no action');
+  const names = Object.freeze([...compiled.keys()] as N[]);
+  return Object.freeze({
+    names,
+    has: (name: string): name is N => compiled.has(name),
+    get(name: N): Action<N> {
+      const action = compiled.get(name);
+      if (action === undefined) throw new UnknownActionError(String(name), names);
+      return action;
+    },
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * The audit event: one per guarded request, after the decision is made. It carries who asked
+ * for what and what they got, never the raw token.
+ */
+import type { BearerErrorCode, RefusalCode } from '../challenge/codes.js';
+
+export interface DecisionEvent {
+  readonly action: string;
+  readonly outcome: 'allow' | 'refuse';
+  /** The refusal's HTTP status; absent when allowed (the handler chooses its own). */
+  readonly status?: number;
+  /** The refusal's stable code; absent when allowed. */
+  readonly code?: RefusalCode;
+  /** The OAuth error code sent to the client, if any. */
+  readonly error?: BearerErrorCode;
+  readonly method: string;
+  readonly path: string;
+  /** Claims of a token that verified; absent when it did not get that far. */
+  readonly sub?: string;
+  readonly clientId?: string;
+  readonly jti?: string;
+  readonly issuer?: string;
+  readonly requiredScopes: readonly string[];
+  readonly grantedScopes: readonly string[];
+  /** Milliseconds spent deciding. */
+  readonly durationMs: number;
+  /** For `internal_error` and `keys_unavailable`: the underlying error, for logs only. */
+  readonly cause?: unknown;
+}
+
+export type DecisionHook = (event: DecisionEvent) => void | Promise<void>;
+
+/** Calls the hook so that nothing it does, throwing or rejecting, can reach the request. */
+export function emitDecision(hook: DecisionHook | undefined, event: DecisionEvent): void {
+  if (hook === undefined) return;
+  try {
+    const result = hook(event) as unknown;
+    if (typeof (result as Promise<void> | undefined)?.then === 'function') (result as Promise<void>).then(undefined, ignore);
+  } catch {
+    // A failing audit hook must not change the decision or crash the request.
+  }
+}
+
+function ignore(): void {}

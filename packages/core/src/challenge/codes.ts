@@ -1,0 +1,63 @@
+/**
+ * Every refusal the gate can give, with its fixed status, OAuth error code and description.
+ *
+ * Descriptions are constants: nothing from the request, the token or a library reaches them.
+ * They use only the characters RFC 6750 §3 allows in `error_description`
+ * (%x20-21 / %x23-5B / %x5D-7E) and never contain the text `scope=`.
+ */
+
+/** The OAuth error codes a challenge can carry (RFC 6750 §3.1, RFC 9470 §3). */
+export type BearerErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'insufficient_user_authentication';
+
+interface RefusalSpec {
+  readonly status: 400 | 401 | 403 | 500 | 503;
+  /** `undefined`: the challenge carries no error (RFC 6750 §3.1, a request without credentials). */
+  readonly error: BearerErrorCode | undefined;
+  readonly description: string;
+}
+
+const spec = (
+  status: RefusalSpec['status'],
+  error: BearerErrorCode | undefined,
+  description: string,
+): RefusalSpec => ({ status, error, description });
+
+export const REFUSALS = {
+  // RFC 6750 §3.1: a request that lacks any authentication information gets no error code.
+  token_missing: spec(401, undefined, 'A bearer access token is required'),
+
+  // Request syntax: 400 invalid_request (RFC 6750 §3.1).
+  authorization_malformed: spec(400, 'invalid_request', 'The Authorization header is not valid Bearer credentials'),
+  authorization_repeated: spec(400, 'invalid_request', 'The request has more than one Authorization header'),
+  token_in_query: spec(400, 'invalid_request', 'Access tokens are not accepted in the query string'),
+  token_in_body: spec(400, 'invalid_request', 'Access tokens are not accepted in the request body'),
+  token_methods_multiple: spec(400, 'invalid_request', 'The request sends an access token by more than one method'),
+  access_token_malformed: spec(400, 'invalid_request', 'The access_token parameter is not a single valid token'),
+
+  // Token validity: 401 invalid_token (RFC 6750 §3.1).
+  token_too_large: spec(401, 'invalid_token', 'The access token is too large'),
+  token_malformed: spec(401, 'invalid_token', 'The access token is not a well-formed signed JWT'),
+  token_type: spec(401, 'invalid_token', 'The access token is not of type at+jwt'),
+  token_algorithm: spec(401, 'invalid_token', 'The access token is signed with an algorithm that is not accepted'),
+  token_signature: spec(401, 'invalid_token', 'The access token signature is not valid'),
+  token_key_unknown: spec(401, 'invalid_token', 'The access token is signed with an unknown key'),
+  token_issuer: spec(401, 'invalid_token', 'The access token is not from a trusted issuer'),
+  token_audience: spec(401, 'invalid_token', 'The access token is not intended for this resource'),
+  token_expired: spec(401, 'invalid_token', 'The access token expired'),
+  token_not_yet_valid: spec(401, 'invalid_token', 'The access token is not valid yet'),
+  token_claims: spec(401, 'invalid_token', 'The access token lacks a required claim or has a claim of the wrong type'),
+
+  // Authorization: 403 insufficient_scope (RFC 6750 §3.1). The description is per action.
+  scope_missing: spec(403, 'insufficient_scope', 'The access token lacks the scopes this action requires'),
+
+  // Fail closed (RFC 9110 §15.6.4 and §10.2.3: 503 with Retry-After).
+  keys_unavailable: spec(503, undefined, 'The keys to verify the access token are unavailable; retry later'),
+  internal_error: spec(500, undefined, 'The request could not be authorized'),
+} as const satisfies Record<string, RefusalSpec>;
+
+/** A stable code naming one refusal. */
+export type RefusalCode = keyof typeof REFUSALS;

@@ -1,0 +1,65 @@
+/**
+ * Errors as classes with a stable `code`, in the manner of `jose`.
+ *
+ * Two families:
+ * - start-up errors (`ConfigurationError`, `UnknownActionError`) are thrown to the developer;
+ * - verification errors are thrown inside the verifier and turned by the gate into a refusal.
+ *   Their `message` is fixed per code: text from `jose`, the network or the token is kept only
+ *   as `cause`, so nothing untrusted can reach a header or a body.
+ */
+import type { RefusalCode } from './challenge/codes.js';
+
+export class ActionGateError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: string = 'ERR_ACTIONGATE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A configuration mistake, thrown at start-up. The message names the option and the fix. */
+export class ConfigurationError extends ActionGateError {
+  override readonly code = 'ERR_CONFIGURATION';
+  /** The option at fault, as a dotted path (`issuers[0].jwksUri`). */
+  readonly option: string;
+
+  constructor(option: string, problem: string) {
+    super(`actiongate: option "${option}" ${problem}`);
+    this.option = option;
+  }
+}
+
+/** `requireAction()` or `gate.decide()` named an action that was never declared. */
+export class UnknownActionError extends ActionGateError {
+  override readonly code = 'ERR_UNKNOWN_ACTION';
+  readonly action: string;
+
+  constructor(action: string, declared: readonly string[]) {
+    super(
+      `actiongate: unknown action "${action}"; declare it in defineActions() (declared: ${declared.join(', ') || 'none'})`,
+    );
+    this.action = action;
+  }
+}
+
+/** The token was refused by verification; `reason` selects the fixed refusal. */
+export class TokenRejectedError extends ActionGateError {
+  override readonly code = 'ERR_TOKEN_REJECTED';
+  readonly reason: RefusalCode;
+
+  constructor(reason: RefusalCode, options?: { cause?: unknown }) {
+    super(`access token rejected: ${reason}`, options);
+    this.reason = reason;
+  }
+}
+
+/** The keys needed to verify a token could not be had (timeout, refused, non-200, not a JWKS). */
+export class KeySetUnavailableError extends ActionGateError {
+  override readonly code = 'ERR_KEYS_UNAVAILABLE';
+
+  constructor(options?: { cause?: unknown }) {
+    super('the key set could not be fetched', options);
+  }
+}

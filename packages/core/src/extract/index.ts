@@ -1,0 +1,82 @@
+/**
+ * Bearer token extraction, RFC 6750 §2.
+ *
+ * Only the Authorization header method (§2.1) is on by default. The form-body (§2.2) and query
+ * (§2.3) methods must be enabled explicitly; while they are off, a request that carries
+ * `access_token` there is refused with 400 `invalid_request`, never silently ignored, so a
+ * client that leaks tokens into URLs or bodies finds out at once.
+ */
+import type { RefusalCode } from '../challenge/codes.js';
+import type { RequestFacts } from '../facts.js';
+
+export interface ExtractOptions {
+  /** RFC 6750 §2.2: accept `access_token` in a form-encoded body. Default false. */
+  readonly allowBodyToken: boolean;
+  /** RFC 6750 §2.3: accept `access_token` in the query string. Default false. */
+  readonly allowQueryToken: boolean;
+}
+
+export type Extraction = { readonly token: string } | { readonly refusal: RefusalCode };
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const LEADING_SPACES = /^ +/;
+// RFC 9110 §11.1: auth-scheme = token (§5.6.2: 1*tchar), compared case-insensitively.
+const AUTH_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+const MISSING = Object.freeze({ refusal: 'token_missing' as const });
+const refuse = (refusal: RefusalCode): Extraction => ({ refusal });
+
+/** Present when the framework parsed a value at all, including an empty string. */
+const isPresent = (value: unknown): boolean => value !== undefined && value !== null;
+
+/** A single, syntactically valid token from a query or body parameter, or `undefined`. */
+function parameterToken(value: unknown): string | undefined {
+  return typeof value === 'string' && B64TOKEN.test(value) ? value : undefined;
+}
+
+export function extractToken(facts: RequestFacts, options: ExtractOptions): Extraction {
+  let header = facts.authorization;
+  if (Array.isArray(header)) {
+    if (header.length > 1) return refuse('authorization_repeated');
+    header = header[0];
+  }
+
+  const inQuery = isPresent(facts.queryAccessToken);
+  const inBody = isPresent(facts.bodyAccessToken);
+  if (inQuery && !options.allowQueryToken) return refuse('token_in_query');
+  if (inBody && !options.allowBodyToken) return refuse('token_in_body');
+
+  let headerToken: string | undefined;
+  if (typeof header === 'string') {
+    const space = header.indexOf(' ');
+    const scheme = space === -1 ? header : header.slice(0, space);
+    if (scheme.length === 6 && scheme.toLowerCase() === 'bearer') {
+      // RFC 6750 §2.1: "Bearer" 1*SP b64token; a bare "Bearer" carries an empty token.
+      const credentials = space === -1 ? '' : header.slice(space).replace(LEADING_SPACES, '');
+      if (!B64TOKEN.test(credentials)) return refuse('authorization_malformed');
+      headerToken = credentials;
+    } else if (!AUTH_SCHEME.test(scheme)) {
+      // Empty, control characters, a comma-joined list, non-ASCII…
+      return refuse('authorization_malformed');
+    }
+    // Otherwise another scheme (Basic, DPoP…): there is no Bearer token in the header.
+  }
+
+  // RFC 6750 §2: clients MUST NOT use more than one method in each request.
+  const methods = (headerToken !== undefined ? 1 : 0) + (inQuery ? 1 : 0) + (inBody ? 1 : 0);
+  if (methods > 1) return refuse('token_methods_multiple');
+  if (headerToken !== undefined) return { token: headerToken };
+
+  if (inQuery) {
+    const token = parameterToken(facts.queryAccessToken);
+    return token === undefined ? refuse('access_token_malformed') : { token };
+  }
+  if (inBody) {
+    // RFC 6750 §2.2: form-encoded, single-part, and never with GET.
+    if (facts.bodyIsForm !== true || facts.method.toUpperCase() === 'GET') return refuse('token_in_body');
+    const token = parameterToken(facts.bodyAccessToken);
+    return token === undefined ? refuse('access_token_malformed') : { token };
+  }
+  return MISSING;
+}

@@ -1,0 +1,170 @@
+/**
+ * Gate options, checked once at start-up. A mistake throws a `ConfigurationError` that names
+ * the option and the fix; nothing is discovered on the first request.
+ */
+import type { ActionSet } from '../actions/index.js';
+import type { DecisionHook } from '../audit/index.js';
+import { isChallengeValue } from '../challenge/render.js';
+import { ConfigurationError } from '../errors.js';
+import { metadataUrlFor, parseResourceIdentifier } from '../metadata/index.js';
+import { DEFAULT_SCOPE_SOURCE, type ScopeSource } from '../scopes/index.js';
+import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
+import { normalizeTyp } from '../verify/index.js';
+import { type IssuerOptions, type NormalizedIssuer, normalizeIssuer } from '../verify/options.js';
+
+export interface GateOptions<N extends string = string> {
+  /** The actions from `defineActions()`. */
+  readonly actions: ActionSet<N>;
+  /** This resource's identifier (RFC 8707, RFC 9728 `resource`), e.g. `https://api.example.com`. */
+  readonly resource: string;
+  /** Accepted `aud` values; the token's `aud` must contain one. Default: `resource`. */
+  readonly audience?: string | readonly string[];
+  /** The trusted authorization servers, each with its own keys. */
+  readonly issuers: readonly IssuerOptions[];
+  /** Clock skew allowed on `exp`, `nbf` and a future `iat`, in seconds. Default 60. */
+  readonly clockTolerance?: number;
+  /** Longest token accepted, in bytes, checked before parsing. Default 8192. */
+  readonly maxTokenBytes?: number;
+  /** Also accept `typ: JWT` (tokens from servers that predate RFC 9068). Default false. */
+  readonly acceptJwtTyp?: boolean;
+  /** Claims every token must carry. Default: RFC 9068 §2.2 (iss, exp, aud, sub, client_id, iat, jti). */
+  readonly requiredClaims?: readonly string[];
+  /** Where scopes come from: claim names tried in order, or a function. Default `['scope', 'scp']`. */
+  readonly scopes?: ScopeSource;
+  /** RFC 6750 §2.2 and §2.3 token methods; both off by default, and refused with 400 while off. */
+  readonly tokenMethods?: { readonly body?: boolean; readonly query?: boolean };
+  /** The challenges' `realm` (RFC 9110 §11.5). Default: none. */
+  readonly realm?: string;
+  /**
+   * The challenges' `resource_metadata` (RFC 9728 §5.1): `true` (default) for the URL derived
+   * from `resource`, a string for another URL, `false` to leave it out.
+   */
+  readonly resourceMetadata?: boolean | string;
+  /** What challenges disclose: `scope` (default true) and `error_description` (default true). */
+  readonly challenge?: { readonly scope?: boolean; readonly description?: boolean };
+  /** `Retry-After` seconds on a 503 when keys cannot be had. Default 5. */
+  readonly retryAfter?: number;
+  /** Called once per decision; may not change it. */
+  readonly onDecision?: DecisionHook;
+  /** Extra RFC 9728 metadata members (`resource_name`, `resource_documentation`, …). */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** The clock, in milliseconds since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+export interface NormalizedGateOptions {
+  readonly resource: string;
+  readonly audience: readonly string[];
+  readonly issuers: readonly NormalizedIssuer[];
+  readonly clockTolerance: number;
+  readonly maxTokenBytes: number;
+  readonly tokenTypes: ReadonlySet<string>;
+  readonly requiredClaims: readonly string[];
+  readonly scopeSource: ScopeSource;
+  readonly allowBodyToken: boolean;
+  readonly allowQueryToken: boolean;
+  readonly realm: string | undefined;
+  readonly resourceMetadata: string | undefined;
+  readonly includeScope: boolean;
+  readonly includeDescription: boolean;
+  readonly retryAfter: number;
+  readonly now: () => number;
+}
+
+const KNOWN = new Set([
+  'actions', 'resource', 'audience', 'issuers', 'clockTolerance', 'maxTokenBytes', 'acceptJwtTyp', 'requiredClaims',
+  'scopes', 'tokenMethods', 'realm', 'resourceMetadata', 'challenge', 'retryAfter', 'onDecision', 'metadata', 'now',
+]);
+
+function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ConfigurationError(option, `must be a whole number, ${min} or more`);
+  }
+  return value;
+}
+
+function flag(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConfigurationError(option, 'must be true or false');
+  return value;
+}
+
+function challengeText(option: string, value: string): string {
+  if (!isChallengeValue(value)) {
+    throw new ConfigurationError(option, 'may contain only printable ASCII without `"` or `\\` (RFC 6750 §3)');
+  }
+  return value;
+}
+
+export function normalizeGateOptions(options: GateOptions): NormalizedGateOptions {
+  if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'must be an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new ConfigurationError(key, `is not a known option (known: ${[...KNOWN].join(', ')})`);
+  }
+  if (typeof options.actions?.get !== 'function') {
+    throw new ConfigurationError('actions', 'must be the result of defineActions({...})');
+  }
+  parseResourceIdentifier(options.resource, 'resource');
+  const resource = challengeText('resource', options.resource);
+
+  const audience = options.audience === undefined ? [resource] : [options.audience].flat();
+  if (audience.length === 0 || audience.some((aud) => typeof aud !== 'string' || aud.length === 0)) {
+    throw new ConfigurationError('audience', 'must be a non-empty string or array of strings');
+  }
+  if (!Array.isArray(options.issuers) || options.issuers.length === 0) {
+    throw new ConfigurationError('issuers', 'must list at least one trusted issuer: [{ issuer, jwksUri }]');
+  }
+  const issuers = options.issuers.map((issuer, i) => normalizeIssuer(issuer, `issuers[${i}]`));
+  const seen = new Set<string>();
+  for (const [i, { issuer }] of issuers.entries()) {
+    if (seen.has(issuer)) throw new ConfigurationError(`issuers[${i}].issuer`, `repeats ${issuer}; list each issuer once`);
+    seen.add(issuer);
+  }
+
+  const requiredClaims = options.requiredClaims ?? RFC9068_REQUIRED_CLAIMS;
+  if (!Array.isArray(requiredClaims) || requiredClaims.some((claim) => typeof claim !== 'string')) {
+    throw new ConfigurationError('requiredClaims', 'must be an array of claim names');
+  }
+  const scopeSource = options.scopes ?? DEFAULT_SCOPE_SOURCE;
+  if (typeof scopeSource !== 'function') {
+    const valid = ['scope', 'scp', 'permissions'];
+    if (!Array.isArray(scopeSource) || scopeSource.length === 0 || scopeSource.some((claim) => !valid.includes(claim))) {
+      throw new ConfigurationError('scopes', 'must be a function or a non-empty list of: scope, scp, permissions');
+    }
+  }
+
+  let resourceMetadata: string | undefined;
+  const rm = options.resourceMetadata ?? true;
+  if (rm === true) resourceMetadata = challengeText('resource', metadataUrlFor(resource));
+  else if (typeof rm === 'string') {
+    parseResourceIdentifier(rm, 'resourceMetadata');
+    resourceMetadata = challengeText('resourceMetadata', rm);
+  } else if (rm !== false) throw new ConfigurationError('resourceMetadata', 'must be true, false or a URL');
+
+  const acceptJwtTyp = flag('acceptJwtTyp', options.acceptJwtTyp, false);
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') throw new ConfigurationError('now', 'must be a function returning milliseconds');
+  if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
+    throw new ConfigurationError('onDecision', 'must be a function');
+  }
+
+  return {
+    resource,
+    audience,
+    issuers,
+    clockTolerance: wholeNumber('clockTolerance', options.clockTolerance, 60, 0),
+    maxTokenBytes: wholeNumber('maxTokenBytes', options.maxTokenBytes, 8192, 16),
+    tokenTypes: new Set(acceptJwtTyp ? ['application/at+jwt', normalizeTyp('JWT')] : ['application/at+jwt']),
+    requiredClaims: Object.freeze([...requiredClaims]),
+    scopeSource,
+    allowBodyToken: flag('tokenMethods.body', options.tokenMethods?.body, false),
+    allowQueryToken: flag('tokenMethods.query', options.tokenMethods?.query, false),
+    realm: options.realm === undefined ? undefined : challengeText('realm', options.realm),
+    resourceMetadata,
+    includeScope: flag('challenge.scope', options.challenge?.scope, true),
+    includeDescription: flag('challenge.description', options.challenge?.description, true),
+    retryAfter: wholeNumber('retryAfter', options.retryAfter, 5, 0),
+    now,
+  };
+}

@@ -1,0 +1,28 @@
+export { type Action, type ActionDeclaration, type ActionSet, defineActions } from './actions/index.js';
+export { isScopeToken } from './actions/scope-syntax.js';
+export type { DecisionEvent, DecisionHook } from './audit/index.js';
+export { type BearerErrorCode, REFUSALS, type RefusalCode } from './challenge/codes.js';
+export type { Refusal, RefusalBody } from './challenge/refusal.js';
+export { type ChallengeParams, isChallengeValue, renderBearerChallenge } from './challenge/render.js';
+export type { Check, CheckContext, CheckStage } from './checks/index.js';
+export {
+  ActionGateError,
+  ConfigurationError,
+  KeySetUnavailableError,
+  TokenRejectedError,
+  UnknownActionError,
+} from './errors.js';
+export { type Extraction, extractToken } from './extract/index.js';
+export type { RequestFacts } from './facts.js';
+export { type Allow, type AuthInfo, createGate, type Decision, type Gate, type PreparedAction } from './gate/index.js';
+export type { GateOptions } from './gate/options.js';
+export {
+  buildMetadata,
+  metadataPathFor,
+  metadataUrlFor,
+  type ProtectedResourceMetadata,
+} from './metadata/index.js';
+export { readScopes, type ScopeClaim, type ScopeReader, type ScopeSource } from './scopes/index.js';
+export { RFC9068_REQUIRED_CLAIMS } from './verify/claims.js';
+export type { AccessTokenClaims, VerifiedToken } from './verify/index.js';
+export type { IssuerOptions } from './verify/options.js';
