@@ -17,7 +17,7 @@ export interface RequestFacts {
   /** Whether the body is `application/x-www-form-urlencoded` (RFC 6750 §2.2). */
   readonly bodyIsForm?: boolean;
   /** Route parameters (`/invoices/:id` → `{ id }`). */
-  readonly params?: Readonly<Record<string, string | undefined>>;
+  readonly params?: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** The parsed request body, for actions whose rules depend on it. */
   readonly body?: unknown;
 }

@@ -57,7 +57,7 @@ export interface Gate<N extends string = string> {
 
 function anyOfDescription(action: Action): string {
   if (action.anyOf.length < 2) return 'The access token lacks the scopes this action requires';
-  const alternatives = action.anyOf.map((alternative) => [...alternative].join(' + ')).join(', ');
+  const alternatives = action.anyOf.map((alternative) => [...alternative].join(' + ')).join(' or ');
   return `The access token lacks the scopes this action requires; any one of these suffices: ${alternatives}`;
 }
 

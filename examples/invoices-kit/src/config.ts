@@ -1,0 +1,62 @@
+/**
+ * The examples' environment (see shared/invoice-api.md, "Starting a server"). A mistake stops
+ * the process before it listens, with a message naming the variable.
+ */
+export interface ExampleConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Set together with `jwksUri`, or neither: then the embedded demo issuer is used. */
+  readonly issuer: string | undefined;
+  readonly jwksUri: string | undefined;
+  /** `undefined`: `http://HOST:PORT` once the real port is known. */
+  readonly audience: string | undefined;
+  readonly redisUrl: string | undefined;
+}
+
+export class ExampleConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** An environment variable set to the empty string counts as unset. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ExampleConfigError(name, `is not an absolute URL: ${JSON.stringify(value)}`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ExampleConfigError(name, `must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+  }
+  return value;
+}
+
+export function readConfig(env: Env): ExampleConfig {
+  const portText = read(env, 'PORT') ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new ExampleConfigError('PORT', `must be a port number 0-65535 (got ${JSON.stringify(portText)})`);
+  const host = read(env, 'HOST') ?? '127.0.0.1';
+  const issuer = read(env, 'ISSUER');
+  const jwksUri = url(env, 'JWKS_URI', ['http:', 'https:']);
+  if (issuer !== undefined && jwksUri === undefined) throw new ExampleConfigError('JWKS_URI', 'is required when ISSUER is set');
+  if (issuer === undefined && jwksUri !== undefined) throw new ExampleConfigError('ISSUER', 'is required when JWKS_URI is set');
+  if (issuer !== undefined) url(env, 'ISSUER', ['http:', 'https:']);
+  const audience = url(env, 'AUDIENCE', ['http:', 'https:']);
+  if (audience?.includes('#')) throw new ExampleConfigError('AUDIENCE', 'must not contain a fragment');
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  return { port, host, issuer, jwksUri, audience, redisUrl };
+}

@@ -1,0 +1,96 @@
+/**
+ * Starts an invoice example: reads the environment, listens, builds the gate for the real
+ * address, hands the framework its request listener, and prints `listening on …`.
+ */
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGate, type Gate } from '@actiongate/core';
+import { type InvoiceAction, invoiceActions } from './actions.js';
+import { type ExampleConfig, ExampleConfigError, readConfig } from './config.js';
+import { createDemoIssuer, type DemoIssuer } from './demo-issuer.js';
+import { InvoiceStore } from './invoices.js';
+
+export interface ExampleSetup {
+  readonly gate: Gate<InvoiceAction>;
+  readonly store: InvoiceStore;
+}
+
+export type ListenerFactory = (setup: ExampleSetup) => RequestListener;
+
+/** Key set fetches give up after this long, and the request gets 503 + Retry-After. */
+const JWKS_TIMEOUT_MS = 2000;
+
+function fail(message: string): never {
+  process.stderr.write(`configuration error: ${message}\n`);
+  process.exit(1);
+}
+
+function originOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+function buildGate(config: ExampleConfig, audience: string, demo: DemoIssuer | undefined): Gate<InvoiceAction> {
+  return createGate({
+    actions: invoiceActions,
+    resource: audience,
+    realm: 'invoices',
+    issuers: [
+      demo === undefined
+        ? { issuer: config.issuer as string, jwksUri: config.jwksUri as string, jwksTimeout: JWKS_TIMEOUT_MS }
+        : { issuer: demo.issuer, jwks: demo.jwks },
+    ],
+  });
+}
+
+async function printDemoHint(demo: DemoIssuer, origin: string, audience: string): Promise<void> {
+  const token = await demo.mint(audience, 'invoices:read');
+  process.stderr.write(
+    [
+      '',
+      `No ISSUER set: tokens come from the embedded demo issuer (${demo.issuer}).`,
+      'A baseline token with scope "invoices:read", valid for an hour:',
+      '',
+      `  curl -s ${origin}/invoices -H 'Authorization: Bearer ${token}'`,
+      '',
+      'The same token is refused for an export (403 insufficient_scope):',
+      '',
+      `  curl -si -X POST ${origin}/invoices/export -H 'Authorization: Bearer ${token}'`,
+      '',
+    ].join('\n'),
+  );
+}
+
+export async function runExample(createListener: ListenerFactory): Promise<void> {
+  let config: ExampleConfig;
+  try {
+    config = readConfig(process.env);
+  } catch (error) {
+    if (error instanceof ExampleConfigError) fail(error.message);
+    throw error;
+  }
+
+  const server = createServer();
+  await new Promise<void>((resolve) => {
+    server.once('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
+    server.listen(config.port, config.host, resolve);
+  });
+  const origin = originOf(server.address() as AddressInfo);
+  const audience = config.audience ?? origin;
+  const demo = config.issuer === undefined ? await createDemoIssuer(`${origin}/demo-issuer`) : undefined;
+
+  let gate: Gate<InvoiceAction>;
+  try {
+    gate = buildGate(config, audience, demo);
+  } catch (error) {
+    server.close();
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  server.on('request', createListener({ gate, store: new InvoiceStore() }));
+  process.stdout.write(`listening on ${origin}\n`);
+  if (demo !== undefined) await printDemoHint(demo, origin, audience);
+
+  const stop = () => server.close(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

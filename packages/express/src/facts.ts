@@ -1,0 +1,27 @@
+import type { RequestFacts } from '@actiongate/core';
+import type { Request } from 'express';
+
+const FORM = 'application/x-www-form-urlencoded';
+
+function ownMember(container: unknown, key: string): unknown {
+  return typeof container === 'object' && container !== null && Object.hasOwn(container, key)
+    ? (container as Record<string, unknown>)[key]
+    : undefined;
+}
+
+/**
+ * The plain facts of an Express request. `headersDistinct` keeps every `Authorization` field,
+ * where `req.headers` silently drops repeats. The body is seen only if a body parser ran first.
+ */
+export function requestFacts(req: Request): RequestFacts {
+  return {
+    method: req.method,
+    path: req.path,
+    authorization: req.headersDistinct.authorization ?? req.headers.authorization,
+    queryAccessToken: ownMember(req.query, 'access_token'),
+    bodyAccessToken: ownMember(req.body, 'access_token'),
+    bodyIsForm: req.is(FORM) === FORM,
+    params: req.params,
+    body: req.body,
+  };
+}
