@@ -51,7 +51,8 @@ export function createApp({ gate, store }: ExampleSetup): express.Express {
     const id = req.params.id as string;
     const outcome = store.refund(id);
     if (outcome === undefined) res.status(404).json(notFound);
-    else if (outcome === 'already') res.status(409).json({ error: 'conflict', error_description: 'The invoice is already refunded' });
+    else if (outcome === 'already')
+      res.status(409).json({ error: 'conflict', error_description: 'The invoice is already refunded' });
     else res.json({ id, status: 'refunded' });
   };
   app.post('/invoices/:id/refund', requireAction('invoices.refund'), refund);

@@ -48,12 +48,15 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
 export function readConfig(env: Env): ExampleConfig {
   const portText = read(env, 'PORT') ?? '3000';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new ExampleConfigError('PORT', `must be a port number 0-65535 (got ${JSON.stringify(portText)})`);
+  if (!/^\d+$/.test(portText) || port > 65535)
+    throw new ExampleConfigError('PORT', `must be a port number 0-65535 (got ${JSON.stringify(portText)})`);
   const host = read(env, 'HOST') ?? '127.0.0.1';
   const issuer = read(env, 'ISSUER');
   const jwksUri = url(env, 'JWKS_URI', ['http:', 'https:']);
-  if (issuer !== undefined && jwksUri === undefined) throw new ExampleConfigError('JWKS_URI', 'is required when ISSUER is set');
-  if (issuer === undefined && jwksUri !== undefined) throw new ExampleConfigError('ISSUER', 'is required when JWKS_URI is set');
+  if (issuer !== undefined && jwksUri === undefined)
+    throw new ExampleConfigError('JWKS_URI', 'is required when ISSUER is set');
+  if (issuer === undefined && jwksUri !== undefined)
+    throw new ExampleConfigError('ISSUER', 'is required when JWKS_URI is set');
   if (issuer !== undefined) url(env, 'ISSUER', ['http:', 'https:']);
   const audience = url(env, 'AUDIENCE', ['http:', 'https:']);
   if (audience?.includes('#')) throw new ExampleConfigError('AUDIENCE', 'must not contain a fragment');

@@ -63,7 +63,10 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
   }
   for (const key of Object.keys(declaration)) {
     if (!KNOWN_KEYS.has(key)) {
-      throw new ConfigurationError(`${at}.${key}`, `is not a known action option (known: ${[...KNOWN_KEYS].join(', ')})`);
+      throw new ConfigurationError(
+        `${at}.${key}`,
+        `is not a known action option (known: ${[...KNOWN_KEYS].join(', ')})`,
+      );
     }
   }
   if (declaration.scopes === undefined && declaration.anyOf === undefined) {

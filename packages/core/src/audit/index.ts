@@ -35,7 +35,8 @@ export function emitDecision(hook: DecisionHook | undefined, event: DecisionEven
   if (hook === undefined) return;
   try {
     const result = hook(event) as unknown;
-    if (typeof (result as Promise<void> | undefined)?.then === 'function') (result as Promise<void>).then(undefined, ignore);
+    if (typeof (result as Promise<void> | undefined)?.then === 'function')
+      (result as Promise<void>).then(undefined, ignore);
   } catch {
     // A failing audit hook must not change the decision or crash the request.
   }

@@ -20,11 +20,11 @@ interface RefusalSpec {
   readonly description: string;
 }
 
-const spec = (
-  status: RefusalSpec['status'],
-  error: BearerErrorCode | undefined,
-  description: string,
-): RefusalSpec => ({ status, error, description });
+const spec = (status: RefusalSpec['status'], error: BearerErrorCode | undefined, description: string): RefusalSpec => ({
+  status,
+  error,
+  description,
+});
 
 export const REFUSALS = {
   // RFC 6750 §3.1: a request that lacks any authentication information gets no error code.

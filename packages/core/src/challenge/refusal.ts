@@ -60,7 +60,8 @@ export function buildRefusal(
       errorDescription: error !== undefined && options.includeDescription ? description : undefined,
     });
   }
-  const body: RefusalBody = error === undefined ? { error_description: description } : { error, error_description: description };
+  const body: RefusalBody =
+    error === undefined ? { error_description: description } : { error, error_description: description };
   return Object.freeze({
     allow: false as const,
     status,

@@ -94,7 +94,12 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   // Render every action's refusals now, so that a bad declaration fails at start-up.
   for (const name of actions.names) prepare(name);
 
-  function refusalFor(entry: PreparedAction<N>, token: VerifiedToken, facts: RequestFacts, now: number): Refusal | undefined {
+  function refusalFor(
+    entry: PreparedAction<N>,
+    token: VerifiedToken,
+    facts: RequestFacts,
+    now: number,
+  ): Refusal | undefined {
     const context = { facts, token, action: entry.action, now };
     let authorization = false;
     for (const check of entry.checks) {
@@ -172,7 +177,11 @@ function auditEvent(
     outcome: decision.allow ? 'allow' : 'refuse',
     ...(decision.allow
       ? {}
-      : { status: decision.status, code: decision.code, ...(decision.body.error ? { error: decision.body.error } : {}) }),
+      : {
+          status: decision.status,
+          code: decision.code,
+          ...(decision.body.error ? { error: decision.body.error } : {}),
+        }),
     method: facts.method,
     path: facts.path,
     ...(claims?.sub !== undefined ? { sub: claims.sub } : {}),

@@ -72,8 +72,23 @@ export interface NormalizedGateOptions {
 }
 
 const KNOWN = new Set([
-  'actions', 'resource', 'audience', 'issuers', 'clockTolerance', 'maxTokenBytes', 'acceptJwtTyp', 'requiredClaims',
-  'scopes', 'tokenMethods', 'realm', 'resourceMetadata', 'challenge', 'retryAfter', 'onDecision', 'metadata', 'now',
+  'actions',
+  'resource',
+  'audience',
+  'issuers',
+  'clockTolerance',
+  'maxTokenBytes',
+  'acceptJwtTyp',
+  'requiredClaims',
+  'scopes',
+  'tokenMethods',
+  'realm',
+  'resourceMetadata',
+  'challenge',
+  'retryAfter',
+  'onDecision',
+  'metadata',
+  'now',
 ]);
 
 function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {
@@ -118,7 +133,8 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
   const issuers = options.issuers.map((issuer, i) => normalizeIssuer(issuer, `issuers[${i}]`));
   const seen = new Set<string>();
   for (const [i, { issuer }] of issuers.entries()) {
-    if (seen.has(issuer)) throw new ConfigurationError(`issuers[${i}].issuer`, `repeats ${issuer}; list each issuer once`);
+    if (seen.has(issuer))
+      throw new ConfigurationError(`issuers[${i}].issuer`, `repeats ${issuer}; list each issuer once`);
     seen.add(issuer);
   }
 
@@ -129,7 +145,11 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
   const scopeSource = options.scopes ?? DEFAULT_SCOPE_SOURCE;
   if (typeof scopeSource !== 'function') {
     const valid = ['scope', 'scp', 'permissions'];
-    if (!Array.isArray(scopeSource) || scopeSource.length === 0 || scopeSource.some((claim) => !valid.includes(claim))) {
+    if (
+      !Array.isArray(scopeSource) ||
+      scopeSource.length === 0 ||
+      scopeSource.some((claim) => !valid.includes(claim))
+    ) {
       throw new ConfigurationError('scopes', 'must be a function or a non-empty list of: scope, scp, permissions');
     }
   }

@@ -28,7 +28,8 @@ export function parseResourceIdentifier(resource: unknown, option = 'resource'):
     throw new ConfigurationError(option, 'must be an absolute URL, such as https://api.example.com');
   }
   if (typeof resource !== 'string') throw new ConfigurationError(option, 'must be a string');
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigurationError(option, 'must be an http(s) URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigurationError(option, 'must be an http(s) URL');
   if (resource.includes('#')) throw new ConfigurationError(option, 'must not contain a fragment (RFC 8707 §2)');
   return url;
 }

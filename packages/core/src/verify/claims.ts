@@ -13,7 +13,8 @@ export const RFC9068_REQUIRED_CLAIMS = Object.freeze(['iss', 'exp', 'aud', 'sub'
 const isString = (value: unknown): boolean => typeof value === 'string';
 const isNumericDate = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value);
 const isAudience = (value: unknown): boolean =>
-  typeof value === 'string' || (Array.isArray(value) && value.length > 0 && value.every((member) => typeof member === 'string'));
+  typeof value === 'string' ||
+  (Array.isArray(value) && value.length > 0 && value.every((member) => typeof member === 'string'));
 
 const CLAIM_TYPES: Readonly<Record<string, (value: unknown) => boolean>> = {
   iss: isString,

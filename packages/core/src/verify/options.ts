@@ -28,10 +28,28 @@ export const DEFAULT_ALGORITHMS = Object.freeze(['RS256', 'PS256', 'ES256', 'EdD
 const HMAC = new Set(['HS256', 'HS384', 'HS512']);
 /** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
 const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
-const ASYMMETRIC = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
+const ASYMMETRIC = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+]);
 
 export type KeySource =
-  | { readonly kind: 'remote'; readonly url: URL; readonly timeout: number; readonly cooldown: number; readonly cacheMaxAge: number }
+  | {
+      readonly kind: 'remote';
+      readonly url: URL;
+      readonly timeout: number;
+      readonly cooldown: number;
+      readonly cacheMaxAge: number;
+    }
   | { readonly kind: 'local'; readonly jwks: JSONWebKeySet }
   | { readonly kind: 'secret'; readonly secret: Uint8Array };
 
@@ -43,7 +61,8 @@ export interface NormalizedIssuer {
 
 function milliseconds(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) throw new ConfigurationError(option, 'must be a whole number of milliseconds, 0 or more');
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigurationError(option, 'must be a whole number of milliseconds, 0 or more');
   return value;
 }
 
@@ -54,39 +73,56 @@ function httpUrl(option: string, value: string | URL): URL {
   } catch {
     throw new ConfigurationError(option, 'must be an absolute URL such as https://as.example.com/jwks');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigurationError(option, 'must be an http(s) URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigurationError(option, 'must be an http(s) URL');
   return url;
 }
 
 export function normalizeIssuer(options: IssuerOptions, at: string): NormalizedIssuer {
-  if (typeof options !== 'object' || options === null) throw new ConfigurationError(at, 'must be an object with issuer and jwksUri');
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigurationError(at, 'must be an object with issuer and jwksUri');
   if (typeof options.issuer !== 'string' || options.issuer.length === 0) {
-    throw new ConfigurationError(`${at}.issuer`, "must be the authorization server's issuer identifier, e.g. https://as.example.com");
+    throw new ConfigurationError(
+      `${at}.issuer`,
+      "must be the authorization server's issuer identifier, e.g. https://as.example.com",
+    );
   }
   const given = (['jwksUri', 'jwks', 'secret'] as const).filter((key) => options[key] !== undefined);
   if (given.length !== 1) {
-    throw new ConfigurationError(`${at}.jwksUri`, `must be set, or else exactly one of jwks or secret (got ${given.join(', ') || 'none'})`);
+    throw new ConfigurationError(
+      `${at}.jwksUri`,
+      `must be set, or else exactly one of jwks or secret (got ${given.join(', ') || 'none'})`,
+    );
   }
   const secret = options.secret;
   const algorithms = options.algorithms ?? (secret === undefined ? DEFAULT_ALGORITHMS : ['HS256']);
-  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new ConfigurationError(`${at}.algorithms`, 'must be a non-empty array');
+  if (!Array.isArray(algorithms) || algorithms.length === 0)
+    throw new ConfigurationError(`${at}.algorithms`, 'must be a non-empty array');
   for (const alg of algorithms) {
     if (secret !== undefined && !HMAC.has(alg)) {
-      throw new ConfigurationError(`${at}.algorithms`, `lists ${String(alg)}, but with a secret only HS256, HS384 or HS512 can be used`);
+      throw new ConfigurationError(
+        `${at}.algorithms`,
+        `lists ${String(alg)}, but with a secret only HS256, HS384 or HS512 can be used`,
+      );
     }
     if (secret === undefined && !ASYMMETRIC.has(alg)) {
       // Never `none`; HMAC only with an explicit secret, which prevents key confusion.
-      throw new ConfigurationError(`${at}.algorithms`, `lists ${String(alg)}; allowed with public keys: ${[...ASYMMETRIC].join(', ')}`);
+      throw new ConfigurationError(
+        `${at}.algorithms`,
+        `lists ${String(alg)}; allowed with public keys: ${[...ASYMMETRIC].join(', ')}`,
+      );
     }
   }
 
   let keys: KeySource;
   if (secret !== undefined) {
     const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
-    if (!(bytes instanceof Uint8Array)) throw new ConfigurationError(`${at}.secret`, 'must be a string or a Uint8Array');
+    if (!(bytes instanceof Uint8Array))
+      throw new ConfigurationError(`${at}.secret`, 'must be a string or a Uint8Array');
     for (const alg of algorithms) {
       const min = HMAC_MIN_BYTES[alg] ?? 32;
-      if (bytes.byteLength < min) throw new ConfigurationError(`${at}.secret`, `must be at least ${min} bytes for ${alg} (RFC 7518 §3.2)`);
+      if (bytes.byteLength < min)
+        throw new ConfigurationError(`${at}.secret`, `must be at least ${min} bytes for ${alg} (RFC 7518 §3.2)`);
     }
     keys = { kind: 'secret', secret: bytes };
   } else if (options.jwks !== undefined) {
