@@ -63,3 +63,12 @@ export class KeySetUnavailableError extends ActionGateError {
     super('the key set could not be fetched', options);
   }
 }
+
+/** The replay store could not record a use (unreachable, slow, full): the request fails closed. */
+export class ReplayStoreUnavailableError extends ActionGateError {
+  override readonly code = 'ERR_REPLAY_STORE_UNAVAILABLE';
+
+  constructor(message = 'the replay store is unavailable', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -4,11 +4,27 @@ export type { DecisionEvent, DecisionHook } from './audit/index.js';
 export { type BearerErrorCode, REFUSALS, type RefusalCode } from './challenge/codes.js';
 export type { Refusal, RefusalBody } from './challenge/refusal.js';
 export { type ChallengeParams, isChallengeValue, renderBearerChallenge } from './challenge/render.js';
-export type { Check, CheckContext, CheckStage } from './checks/index.js';
+export {
+  type ActionCheck,
+  type ActionCheckContext,
+  type ActionCheckResult,
+  type AuthorizationDetail,
+  type AuthorizationDetailsRequirement,
+  type BindingContext,
+  type Check,
+  type CheckContext,
+  type CheckStage,
+  grants,
+  readAuthorizationDetails,
+  type Shortfall,
+  type ShortfallReason,
+  type UserAuthenticationRequirement,
+} from './checks/index.js';
 export {
   ActionGateError,
   ConfigurationError,
   KeySetUnavailableError,
+  ReplayStoreUnavailableError,
   TokenRejectedError,
   UnknownActionError,
 } from './errors.js';
@@ -22,6 +38,7 @@ export {
   metadataUrlFor,
   type ProtectedResourceMetadata,
 } from './metadata/index.js';
+export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './replay/index.js';
 export { readScopes, type ScopeClaim, type ScopeReader, type ScopeSource } from './scopes/index.js';
 export { RFC9068_REQUIRED_CLAIMS } from './verify/claims.js';
 export type { AccessTokenClaims, VerifiedToken } from './verify/index.js';

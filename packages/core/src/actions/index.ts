@@ -3,6 +3,9 @@
  * Declarations are validated and compiled when they are defined, so a typo fails at start-up,
  * and the per-request work is set lookups.
  */
+import type { AuthorizationDetailsRequirement } from '../checks/binding.js';
+import type { ActionCheck } from '../checks/context.js';
+import type { UserAuthenticationRequirement } from '../checks/user-authentication.js';
 import { ConfigurationError, UnknownActionError } from '../errors.js';
 import { isScopeToken } from './scope-syntax.js';
 
@@ -16,6 +19,16 @@ export interface ActionDeclaration {
   readonly anyOf?: readonly (string | readonly string[])[];
   /** Free text for documentation and audit; never sent to clients. */
   readonly description?: string;
+  /** Most seconds since the token was issued (`iat`); older tokens get 403 and must be renewed. */
+  readonly maxTokenAge?: number;
+  /** RFC 9470 step-up: acceptable `acr` values and the most seconds since `auth_time`. */
+  readonly userAuthentication?: UserAuthenticationRequirement;
+  /** RFC 9396: the authorization details entries a request needs, derived from the request. */
+  readonly authorizationDetails?: AuthorizationDetailsRequirement;
+  /** A rule of the app's own, answered in the gate's vocabulary. */
+  readonly check?: ActionCheck;
+  /** The token (by `jti`) is good for one allowed request; replays get 401 `invalid_token`. */
+  readonly singleUse?: boolean;
 }
 
 export interface Action<N extends string = string> {
@@ -32,6 +45,11 @@ export interface Action<N extends string = string> {
   readonly challengeScope: readonly string[];
   /** Every scope the declaration mentions, for RFC 9728 `scopes_supported`. */
   readonly scopesUsed: readonly string[];
+  readonly maxTokenAge: number | undefined;
+  readonly userAuthentication: UserAuthenticationRequirement | undefined;
+  readonly authorizationDetails: AuthorizationDetailsRequirement | undefined;
+  readonly check: ActionCheck | undefined;
+  readonly singleUse: boolean;
 }
 
 export interface ActionSet<N extends string = string> {
@@ -41,7 +59,52 @@ export interface ActionSet<N extends string = string> {
   get(name: N): Action<N>;
 }
 
-const KNOWN_KEYS = new Set(['scopes', 'anyOf', 'description']);
+const KNOWN_KEYS = new Set([
+  'scopes',
+  'anyOf',
+  'description',
+  'maxTokenAge',
+  'userAuthentication',
+  'authorizationDetails',
+  'check',
+  'singleUse',
+]);
+// RFC 9470 §3 acr_values: space-separated, so one value has no space; it is rendered in a
+// challenge, so RFC 6750 §3's characters only.
+const ACR_VALUE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+function seconds(option: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new ConfigurationError(option, 'must be a whole number of seconds, 0 or more');
+  }
+  return value;
+}
+
+function optionalFunction<F>(option: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new ConfigurationError(option, 'must be a function');
+  return value;
+}
+
+function userAuthentication(option: string, value: unknown): UserAuthenticationRequirement | undefined {
+  if (value === undefined) return undefined;
+  const requirement = value as UserAuthenticationRequirement;
+  if (typeof value !== 'object' || value === null || !Array.isArray(requirement.acrValues)) {
+    throw new ConfigurationError(option, "must be { acrValues: ['urn:…'], maxAge?: seconds }");
+  }
+  if (requirement.acrValues.length === 0)
+    throw new ConfigurationError(`${option}.acrValues`, 'must list at least one value');
+  for (const [i, acr] of requirement.acrValues.entries()) {
+    if (typeof acr !== 'string' || !ACR_VALUE.test(acr)) {
+      throw new ConfigurationError(`${option}.acrValues[${i}]`, 'must be printable ASCII without spaces, `"` or `\\`');
+    }
+  }
+  const maxAge = seconds(`${option}.maxAge`, requirement.maxAge);
+  return Object.freeze({
+    acrValues: Object.freeze([...requirement.acrValues]),
+    ...(maxAge === undefined ? {} : { maxAge }),
+  });
+}
 
 function scopeList(option: string, value: unknown): string[] {
   if (!Array.isArray(value)) throw new ConfigurationError(option, 'must be an array of scope strings');
@@ -89,6 +152,9 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
     throw new ConfigurationError(`${at}.description`, 'must be a string');
   }
   const challengeScope = [...new Set([...allOf, ...(anyOf[0] ?? [])])];
+  if (declaration.singleUse !== undefined && typeof declaration.singleUse !== 'boolean') {
+    throw new ConfigurationError(`${at}.singleUse`, 'must be true or false');
+  }
   return Object.freeze({
     name,
     description: declaration.description,
@@ -96,6 +162,11 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
     anyOf: anyOf.map((alternative) => new Set(alternative)),
     challengeScope: Object.freeze(challengeScope),
     scopesUsed: Object.freeze([...new Set([...allOf, ...anyOf.flat()])]),
+    maxTokenAge: seconds(`${at}.maxTokenAge`, declaration.maxTokenAge),
+    userAuthentication: userAuthentication(`${at}.userAuthentication`, declaration.userAuthentication),
+    authorizationDetails: optionalFunction(`${at}.authorizationDetails`, declaration.authorizationDetails),
+    check: optionalFunction(`${at}.check`, declaration.check),
+    singleUse: declaration.singleUse === true,
   });
 }
 

@@ -51,11 +51,33 @@ export const REFUSALS = {
   token_not_yet_valid: spec(401, 'invalid_token', 'The access token is not valid yet'),
   token_claims: spec(401, 'invalid_token', 'The access token lacks a required claim or has a claim of the wrong type'),
 
-  // Authorization: 403 insufficient_scope (RFC 6750 §3.1). The description is per action.
+  // A single-use token presented again (RFC 6750 §3.1: the token is no longer valid).
+  token_replayed: spec(401, 'invalid_token', 'The access token was already used'),
+
+  // Step-up authentication: RFC 9470 §3.
+  user_authentication_required: spec(
+    401,
+    'insufficient_user_authentication',
+    'This action requires a stronger or more recent user authentication',
+  ),
+
+  // Authorization: 403 insufficient_scope (RFC 6750 §3.1), with the action's scope.
   scope_missing: spec(403, 'insufficient_scope', 'The access token lacks the scopes this action requires'),
+  binding_missing: spec(
+    403,
+    'insufficient_scope',
+    'The access token lacks the authorization_details entry this request requires',
+  ),
+  token_not_fresh: spec(
+    403,
+    'insufficient_scope',
+    'The access token is too old for this action; a fresh token is needed',
+  ),
+  context_refused: spec(403, 'insufficient_scope', 'The access token does not permit this request'),
 
   // Fail closed (RFC 9110 §15.6.4 and §10.2.3: 503 with Retry-After).
   keys_unavailable: spec(503, undefined, 'The keys to verify the access token are unavailable; retry later'),
+  replay_store_unavailable: spec(503, undefined, 'Single-use tokens cannot be checked right now; retry later'),
   internal_error: spec(500, undefined, 'The request could not be authorized'),
 } as const satisfies Record<string, RefusalSpec>;
 

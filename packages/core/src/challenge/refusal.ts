@@ -3,13 +3,17 @@
  * Every refusal is rendered once, when the gate is created, and shared (frozen) by all
  * requests that get it: the same refusal yields the same header, byte for byte.
  */
-import { REFUSALS, type BearerErrorCode, type RefusalCode } from './codes.js';
+
+import type { AuthorizationDetail } from '../checks/authorization-details.js';
+import { type BearerErrorCode, REFUSALS, type RefusalCode } from './codes.js';
 import { renderBearerChallenge } from './render.js';
 
 export interface RefusalBody {
   /** The challenge's error code; absent when the challenge has none. */
   readonly error?: BearerErrorCode;
   readonly error_description: string;
+  /** RFC 9396: the entries to ask for, when a bound grant is missing. */
+  readonly authorization_details?: readonly AuthorizationDetail[];
 }
 
 export interface Refusal {
@@ -34,8 +38,11 @@ export interface ChallengeOptions {
 
 /** What one action needs, as a challenge states it. */
 export interface ChallengeRequirement {
-  readonly scope: readonly string[];
-  readonly description: string;
+  readonly scope?: readonly string[] | undefined;
+  readonly description?: string | undefined;
+  /** RFC 9470 §3. */
+  readonly acrValues?: readonly string[] | undefined;
+  readonly maxAge?: number | undefined;
 }
 
 export function buildRefusal(
@@ -55,6 +62,8 @@ export function buildRefusal(
       realm: options.realm,
       error,
       scope: options.includeScope ? requirement?.scope : undefined,
+      acrValues: requirement?.acrValues,
+      maxAge: requirement?.maxAge,
       resourceMetadata: options.resourceMetadata,
       // RFC 6750 §3.1: a request without credentials gets no error information.
       errorDescription: error !== undefined && options.includeDescription ? description : undefined,
@@ -76,4 +85,9 @@ export function buildCommonRefusals(options: ChallengeOptions): Readonly<Record<
   const table = {} as Record<RefusalCode, Refusal>;
   for (const code of Object.keys(REFUSALS) as RefusalCode[]) table[code] = buildRefusal(code, options);
   return Object.freeze(table);
+}
+
+/** The same refusal with the RFC 9396 entries a client must ask for added to its body. */
+export function withAuthorizationDetails(refusal: Refusal, details: readonly AuthorizationDetail[]): Refusal {
+  return { ...refusal, body: { ...refusal.body, authorization_details: details } };
 }

@@ -3,7 +3,7 @@
  * the action has `anyOf`, every scope of at least one alternative.
  */
 import type { Action } from '../actions/index.js';
-import type { Check, CheckContext } from './types.js';
+import type { Check, Shortfall } from './types.js';
 
 function holdsAll(held: ReadonlySet<string>, required: ReadonlySet<string>): boolean {
   for (const scope of required) if (!held.has(scope)) return false;
@@ -17,8 +17,10 @@ export function holdsScopes(held: ReadonlySet<string>, action: Action): boolean 
   return false;
 }
 
+const SCOPE: Shortfall = Object.freeze({ reason: 'scope' });
+
 export const scopesCheck: Check = Object.freeze({
   name: 'scopes',
   stage: 'authorization',
-  fallsShort: ({ token, action }: CheckContext) => !holdsScopes(token.scopes, action),
+  evaluate: ({ token, action }) => (holdsScopes(token.scopes, action) ? undefined : SCOPE),
 } satisfies Check);

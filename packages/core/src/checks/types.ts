@@ -1,6 +1,7 @@
 import type { Action } from '../actions/index.js';
 import type { RequestFacts } from '../facts.js';
 import type { VerifiedToken } from '../verify/index.js';
+import type { AuthorizationDetail } from './authorization-details.js';
 
 /** What a check sees: the request, the verified token, the action. Never a framework object. */
 export interface CheckContext {
@@ -12,17 +13,25 @@ export interface CheckContext {
 }
 
 /**
- * Where a shortfall is answered. The gate runs stages in this order and the first stage with
- * a shortfall answers (see the contract's check order):
+ * Where a shortfall is answered. Stages run in this order and the first with a shortfall
+ * answers (see the contract's check order); single use runs after both, in the gate:
  * - `user_authentication`: RFC 9470 401 `insufficient_user_authentication`;
- * - `authorization`: RFC 6750 403 `insufficient_scope` (scopes, binding, freshness);
- * - `single_use`: 401 `invalid_token`, and runs only when nothing else fell short.
+ * - `authorization`: RFC 6750 403 `insufficient_scope` (scopes, binding, freshness).
  */
-export type CheckStage = 'user_authentication' | 'authorization' | 'single_use';
+export type CheckStage = 'user_authentication' | 'authorization';
 
-/** One rule of an action. Returns `true` when the token falls short of it. Never throws on token data. */
+/** Why a token falls short; selects the refusal's fixed description. */
+export type ShortfallReason = 'scope' | 'binding' | 'freshness' | 'context' | 'user_authentication';
+
+export interface Shortfall {
+  readonly reason: ShortfallReason;
+  /** For `binding`: the RFC 9396 entries the client must ask for. */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
+}
+
+/** One rule of an action. Returns the shortfall, or `undefined` when the token meets the rule. */
 export interface Check {
   readonly name: string;
   readonly stage: CheckStage;
-  fallsShort(context: CheckContext): boolean;
+  evaluate(context: CheckContext): Shortfall | undefined;
 }

@@ -1,19 +1,27 @@
 /**
  * The gate: one request in, one decision out. It runs, in the contract's order, extraction
- * (400), verification (401 `invalid_token`, 503), then the action's checks by stage, and emits
- * one audit event. Refusals are precomputed; an ordinary refusal throws nothing.
+ * (400), verification (401 `invalid_token`, 503), the action's checks (401 step-up, 403),
+ * then single use (401), and emits one audit event. Refusals are rendered in advance; an
+ * ordinary refusal throws nothing.
  */
-import type { Action, ActionSet } from '../actions/index.js';
-import { type DecisionEvent, emitDecision } from '../audit/index.js';
-import { buildCommonRefusals, buildRefusal, type ChallengeOptions, type Refusal } from '../challenge/refusal.js';
+import type { ActionSet } from '../actions/index.js';
+import { emitDecision } from '../audit/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
-import { type Check, checksFor } from '../checks/index.js';
-import { KeySetUnavailableError, TokenRejectedError } from '../errors.js';
+import { buildCommonRefusals, type ChallengeOptions, type Refusal } from '../challenge/refusal.js';
+import { KeySetUnavailableError, ReplayStoreUnavailableError, TokenRejectedError } from '../errors.js';
 import { extractToken } from '../extract/index.js';
 import type { RequestFacts } from '../facts.js';
 import { buildMetadata, metadataPathFor, metadataUrlFor, type ProtectedResourceMetadata } from '../metadata/index.js';
+import { MemoryReplayStore } from '../replay/memory.js';
+import type { ReplayStore } from '../replay/types.js';
 import { type AccessTokenClaims, createVerifier, type VerifiedToken } from '../verify/index.js';
+import { auditEvent } from './audit-event.js';
+import { refusalFor, runChecks, runContextCheck } from './evaluate.js';
 import { type GateOptions, normalizeGateOptions } from './options.js';
+import { type PreparedAction, prepareAction } from './prepare.js';
+import { consumeToken } from './single-use.js';
+
+export type { PreparedAction } from './prepare.js';
 
 /** What an allowed request carries on to the handler (`req.auth`, `ctx.state.auth`). */
 export interface AuthInfo<N extends string = string> {
@@ -34,19 +42,14 @@ export interface Allow<N extends string = string> {
 
 export type Decision<N extends string = string> = Allow<N> | Refusal;
 
-/** An action resolved once, when a route is declared. */
-export interface PreparedAction<N extends string = string> {
-  readonly action: Action<N>;
-  readonly checks: readonly Check[];
-  /** RFC 6750 §3.1 `insufficient_scope`, rendered for this action. */
-  readonly insufficientScope: Refusal;
-}
-
 export interface Gate<N extends string = string> {
   readonly actions: ActionSet<N>;
   /** Resolves an action name once; throws `UnknownActionError` for a name never declared. */
   prepare(name: N): PreparedAction<N>;
-  /** Decides one request. Never rejects: every failure is a refusal (fail closed). */
+  /**
+   * Decides one request. Never rejects for anything a request carries: every failure is a
+   * refusal (fail closed). Only an undeclared action name rejects, with `UnknownActionError`.
+   */
   decide(action: N | PreparedAction<N>, facts: RequestFacts): Promise<Decision<N>>;
   /** The RFC 9728 document. */
   readonly metadata: ProtectedResourceMetadata;
@@ -55,10 +58,12 @@ export interface Gate<N extends string = string> {
   readonly metadataPath: string;
 }
 
-function anyOfDescription(action: Action): string {
-  if (action.anyOf.length < 2) return 'The access token lacks the scopes this action requires';
-  const alternatives = action.anyOf.map((alternative) => [...alternative].join(' + ')).join(' or ');
-  return `The access token lacks the scopes this action requires; any one of these suffices: ${alternatives}`;
+function refusalCodeFor(error: unknown): RefusalCode {
+  if (error instanceof TokenRejectedError) return error.reason;
+  // Fail closed: what cannot be checked is a 503, anything unexpected a 500; never an allow.
+  if (error instanceof KeySetUnavailableError) return 'keys_unavailable';
+  if (error instanceof ReplayStoreUnavailableError) return 'replay_store_unavailable';
+  return 'internal_error';
 }
 
 export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
@@ -74,59 +79,57 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   const refusals = buildCommonRefusals(challenge);
   const verify = createVerifier(config);
   const prepared = new Map<string, PreparedAction<N>>();
+  // Every action is prepared now, so that a bad declaration fails at start-up.
+  for (const name of actions.names) prepared.set(name, prepareAction(actions.get(name), challenge));
+  const needsReplayStore = actions.names.some((name) => actions.get(name).singleUse);
+  const replayStore: ReplayStore | undefined = needsReplayStore
+    ? (config.replayStore ?? new MemoryReplayStore({ now: config.now }))
+    : undefined;
 
   function prepare(name: N): PreparedAction<N> {
-    let entry = prepared.get(name);
-    if (entry === undefined) {
-      const action = actions.get(name);
-      entry = Object.freeze({
-        action,
-        checks: checksFor(action),
-        insufficientScope: buildRefusal('scope_missing', challenge, {
-          scope: action.challengeScope,
-          description: anyOfDescription(action),
-        }),
-      });
-      prepared.set(name, entry);
-    }
-    return entry;
+    return prepared.get(name) ?? prepareAction(actions.get(name), challenge); // `get` throws for unknown names
   }
-  // Render every action's refusals now, so that a bad declaration fails at start-up.
-  for (const name of actions.names) prepare(name);
 
-  function refusalFor(
-    entry: PreparedAction<N>,
-    token: VerifiedToken,
-    facts: RequestFacts,
-    now: number,
-  ): Refusal | undefined {
-    const context = { facts, token, action: entry.action, now };
-    let authorization = false;
-    for (const check of entry.checks) {
-      if (check.stage === 'authorization' && check.fallsShort(context)) authorization = true;
+  async function authorize(entry: PreparedAction<N>, token: VerifiedToken, facts: RequestFacts): Promise<Decision<N>> {
+    const context = { facts, token, action: entry.action, now: config.now() };
+    const verdict = runChecks(entry, context);
+    await runContextCheck(entry, context, verdict);
+    const refusal = refusalFor(entry, verdict);
+    if (refusal !== undefined) return refusal;
+    if (entry.action.singleUse) {
+      // Recorded only now, when everything else allowed the request.
+      const consumed = await consumeToken(
+        replayStore as ReplayStore,
+        token,
+        config.clockTolerance,
+        config.replayTimeout,
+      );
+      if (consumed === 'no_jti') return refusals.token_claims;
+      if (consumed === 'replayed') return refusals.token_replayed;
     }
-    return authorization ? entry.insufficientScope : undefined;
+    return {
+      allow: true,
+      auth: { action: entry.action.name, claims: token.claims, scopes: token.scopes, issuer: token.issuer },
+    };
   }
 
   async function decide(target: N | PreparedAction<N>, facts: RequestFacts): Promise<Decision<N>> {
     const started = performance.now();
-    const entry = typeof target === 'string' ? prepare(target) : target;
+    let entry: PreparedAction<N>;
     let token: VerifiedToken | undefined;
     let decision: Decision<N>;
     let cause: unknown;
     try {
+      entry = typeof target === 'string' ? prepare(target) : target;
       const extraction = extractToken(facts, config);
-      if ('refusal' in extraction) {
-        decision = refusals[extraction.refusal];
-      } else {
+      if ('refusal' in extraction) decision = refusals[extraction.refusal];
+      else {
         token = await verify(extraction.token);
-        const refusal = refusalFor(entry, token, facts, config.now());
-        decision = refusal ?? {
-          allow: true,
-          auth: { action: entry.action.name, claims: token.claims, scopes: token.scopes, issuer: token.issuer },
-        };
+        decision = await authorize(entry, token, facts);
       }
     } catch (error) {
+      if (typeof target === 'string' && !prepared.has(target)) throw error; // an undeclared name is a programming error
+      entry = typeof target === 'string' ? (prepared.get(target) as PreparedAction<N>) : target;
       decision = refusals[refusalCodeFor(error)];
       if (!(error instanceof TokenRejectedError)) cause = error;
     }
@@ -136,7 +139,6 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     return decision;
   }
 
-  const metadataUrl = metadataUrlFor(config.resource);
   return Object.freeze({
     actions,
     prepare,
@@ -152,45 +154,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       ],
       extra: options.metadata,
     }),
-    metadataUrl,
+    metadataUrl: metadataUrlFor(config.resource),
     metadataPath: metadataPathFor(config.resource),
   });
-}
-
-function refusalCodeFor(error: unknown): RefusalCode {
-  if (error instanceof TokenRejectedError) return error.reason;
-  // Fail closed: keys that cannot be had are a 503, anything unexpected a 500; never an allow.
-  return error instanceof KeySetUnavailableError ? 'keys_unavailable' : 'internal_error';
-}
-
-function auditEvent(
-  entry: PreparedAction,
-  facts: RequestFacts,
-  decision: Decision,
-  token: VerifiedToken | undefined,
-  durationMs: number,
-  cause: unknown,
-): DecisionEvent {
-  const claims = token?.claims;
-  return {
-    action: entry.action.name,
-    outcome: decision.allow ? 'allow' : 'refuse',
-    ...(decision.allow
-      ? {}
-      : {
-          status: decision.status,
-          code: decision.code,
-          ...(decision.body.error ? { error: decision.body.error } : {}),
-        }),
-    method: facts.method,
-    path: facts.path,
-    ...(claims?.sub !== undefined ? { sub: claims.sub } : {}),
-    ...(claims?.client_id !== undefined ? { clientId: claims.client_id } : {}),
-    ...(claims?.jti !== undefined ? { jti: claims.jti } : {}),
-    ...(token !== undefined ? { issuer: token.issuer } : {}),
-    requiredScopes: entry.action.challengeScope,
-    grantedScopes: token === undefined ? [] : [...token.scopes],
-    durationMs,
-    ...(cause !== undefined ? { cause } : {}),
-  };
 }

@@ -7,6 +7,7 @@ import type { DecisionHook } from '../audit/index.js';
 import { isChallengeValue } from '../challenge/render.js';
 import { ConfigurationError } from '../errors.js';
 import { metadataUrlFor, parseResourceIdentifier } from '../metadata/index.js';
+import type { ReplayStore } from '../replay/types.js';
 import { DEFAULT_SCOPE_SOURCE, type ScopeSource } from '../scopes/index.js';
 import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
 import { normalizeTyp } from '../verify/index.js';
@@ -50,6 +51,13 @@ export interface GateOptions<N extends string = string> {
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** The clock, in milliseconds since the epoch. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Where single-use token ids are recorded. Default: an in-memory store (one process only);
+   * use `@actiongate/redis` for a fleet.
+   */
+  readonly replayStore?: ReplayStore;
+  /** A replay store slower than this many ms fails the request closed with 503. Default 1000. */
+  readonly replayTimeout?: number;
 }
 
 export interface NormalizedGateOptions {
@@ -69,6 +77,8 @@ export interface NormalizedGateOptions {
   readonly includeDescription: boolean;
   readonly retryAfter: number;
   readonly now: () => number;
+  readonly replayStore: ReplayStore | undefined;
+  readonly replayTimeout: number;
 }
 
 const KNOWN = new Set([
@@ -89,6 +99,8 @@ const KNOWN = new Set([
   'onDecision',
   'metadata',
   'now',
+  'replayStore',
+  'replayTimeout',
 ]);
 
 function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {
@@ -165,6 +177,13 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
   const acceptJwtTyp = flag('acceptJwtTyp', options.acceptJwtTyp, false);
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new ConfigurationError('now', 'must be a function returning milliseconds');
+  const replayStore = options.replayStore;
+  if (replayStore !== undefined && typeof replayStore?.consume !== 'function') {
+    throw new ConfigurationError(
+      'replayStore',
+      'must have a consume(key, expiresAt) method, e.g. new MemoryReplayStore()',
+    );
+  }
   if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
     throw new ConfigurationError('onDecision', 'must be a function');
   }
@@ -186,5 +205,7 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
     includeDescription: flag('challenge.description', options.challenge?.description, true),
     retryAfter: wholeNumber('retryAfter', options.retryAfter, 5, 0),
     now,
+    replayStore,
+    replayTimeout: wholeNumber('replayTimeout', options.replayTimeout, 1000, 1),
   };
 }

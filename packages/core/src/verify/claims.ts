@@ -46,7 +46,8 @@ export function checkClaims(
     const value = claims[claim];
     if (value !== undefined && !(CLAIM_TYPES[claim] as (v: unknown) => boolean)(value)) return 'token_claims';
   }
-  // `jose` checks `exp` and `nbf`; an `iat` in the future is checked here (RFC 7519 §4.1.6).
+  // `jose` checks `exp` and `nbf`; an `iat` or `auth_time` in the future is checked here.
   if (typeof claims.iat === 'number' && claims.iat > now + tolerance) return 'token_not_yet_valid';
+  if (typeof claims.auth_time === 'number' && claims.auth_time > now + tolerance) return 'token_not_yet_valid';
   return undefined;
 }

@@ -6,8 +6,8 @@
  * Every failure is a `TokenRejectedError` with a fixed reason, or a `KeySetUnavailableError`.
  */
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
-import { KeySetUnavailableError, TokenRejectedError } from '../errors.js';
 import type { RefusalCode } from '../challenge/codes.js';
+import { KeySetUnavailableError, TokenRejectedError } from '../errors.js';
 import { readScopes, type ScopeSource } from '../scopes/index.js';
 import { checkClaims } from './claims.js';
 import { refusalForJoseError } from './jose-errors.js';

@@ -1,0 +1,45 @@
+/**
+ * An action prepared once, when its route is declared: its checks, and every refusal it can
+ * give rendered in advance (RFC 6750 §3 `insufficient_scope` per reason, RFC 9470 §3
+ * `insufficient_user_authentication` with and without `scope`).
+ */
+import type { Action } from '../actions/index.js';
+import { buildRefusal, type ChallengeOptions, type Refusal } from '../challenge/refusal.js';
+import { type Check, checksFor, type ShortfallReason } from '../checks/index.js';
+
+export interface PreparedAction<N extends string = string> {
+  readonly action: Action<N>;
+  readonly checks: readonly Check[];
+  /** 403 `insufficient_scope`, by the first reason that fell short. */
+  readonly insufficient: Readonly<Record<Exclude<ShortfallReason, 'user_authentication'>, Refusal>>;
+  /** 401 `insufficient_user_authentication`, alone and when scopes, binding or freshness fall short too. */
+  readonly stepUp: Refusal;
+  readonly stepUpWithScope: Refusal;
+}
+
+function scopeDescription(action: Action): string {
+  if (action.anyOf.length < 2) return 'The access token lacks the scopes this action requires';
+  const alternatives = action.anyOf.map((alternative) => [...alternative].join(' + ')).join(' or ');
+  return `The access token lacks the scopes this action requires; any one of these suffices: ${alternatives}`;
+}
+
+export function prepareAction<N extends string>(action: Action<N>, challenge: ChallengeOptions): PreparedAction<N> {
+  // `scope` is the action's complete requirement, not the difference from what the token holds.
+  const scope = action.challengeScope;
+  const acr = {
+    acrValues: action.userAuthentication?.acrValues,
+    maxAge: action.userAuthentication?.maxAge,
+  };
+  return Object.freeze({
+    action,
+    checks: checksFor(action),
+    insufficient: Object.freeze({
+      scope: buildRefusal('scope_missing', challenge, { scope, description: scopeDescription(action) }),
+      binding: buildRefusal('binding_missing', challenge, { scope }),
+      freshness: buildRefusal('token_not_fresh', challenge, { scope }),
+      context: buildRefusal('context_refused', challenge, { scope }),
+    }),
+    stepUp: buildRefusal('user_authentication_required', challenge, acr),
+    stepUpWithScope: buildRefusal('user_authentication_required', challenge, { ...acr, scope }),
+  });
+}

@@ -1,0 +1,2 @@
+export { MemoryReplayStore, type MemoryReplayStoreOptions } from './memory.js';
+export type { ReplayStore } from './types.js';

@@ -1,0 +1,59 @@
+/**
+ * The in-memory replay store: one process only, bounded. When it is full of entries that have
+ * not expired it refuses new ones (the gate answers 503) rather than evicting: eviction would
+ * forget a used `jti` and let its replay through.
+ */
+import { ConfigurationError, ReplayStoreUnavailableError } from '../errors.js';
+import type { ReplayStore } from './types.js';
+
+export interface MemoryReplayStoreOptions {
+  /** Most entries held at once. Default 100000. */
+  readonly maxEntries?: number;
+  /** The clock, in milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+export class MemoryReplayStore implements ReplayStore {
+  readonly #used = new Map<string, number>();
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+  /** No entry expires before this: a sweep before then would find nothing (and cost O(n)). */
+  #earliestExpiry = Number.POSITIVE_INFINITY;
+
+  constructor(options: MemoryReplayStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? 100_000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new ConfigurationError('replayStore.maxEntries', 'must be a whole number, 1 or more');
+    }
+    this.#maxEntries = maxEntries;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Entries currently held (expired ones may linger until the next sweep). */
+  get size(): number {
+    return this.#used.size;
+  }
+
+  async consume(key: string, expiresAt: number): Promise<boolean> {
+    const now = this.#now();
+    const until = this.#used.get(key);
+    if (until !== undefined && until > now) return false;
+    if (until === undefined && this.#used.size >= this.#maxEntries) {
+      this.#sweep(now);
+      if (this.#used.size >= this.#maxEntries) throw new ReplayStoreUnavailableError('the replay store is full');
+    }
+    this.#used.set(key, expiresAt);
+    if (expiresAt < this.#earliestExpiry) this.#earliestExpiry = expiresAt;
+    return true;
+  }
+
+  #sweep(now: number): void {
+    if (now < this.#earliestExpiry) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [key, until] of this.#used) {
+      if (until <= now) this.#used.delete(key);
+      else if (until < earliest) earliest = until;
+    }
+    this.#earliestExpiry = earliest;
+  }
+}
