@@ -2,8 +2,9 @@
  * The invoice API (shared/invoice-api.md) on Express 5. Every rule lives in the action
  * declarations; this file only wires routes.
  */
-import type { ExampleSetup } from '@actiongate-examples/invoices-kit';
+
 import { actiongate } from '@actiongate/express';
+import type { ExampleSetup } from '@actiongate-examples/invoices-kit';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 
 const notFound = { error: 'not_found', error_description: 'No such invoice' };

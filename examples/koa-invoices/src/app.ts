@@ -2,8 +2,9 @@
  * The invoice API (shared/invoice-api.md) on Koa 3. Every rule lives in the action
  * declarations; this file only wires routes.
  */
-import type { ExampleSetup } from '@actiongate-examples/invoices-kit';
+
 import { actiongate } from '@actiongate/koa';
+import type { ExampleSetup } from '@actiongate-examples/invoices-kit';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';

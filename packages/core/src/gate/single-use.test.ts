@@ -53,7 +53,12 @@ describe('single use', () => {
 
   it('keeps a jti until exp plus the clock tolerance', async () => {
     const consumed: number[] = [];
-    const store: ReplayStore = { consume: async (_key, expiresAt) => (consumed.push(expiresAt), true) };
+    const store: ReplayStore = {
+      consume: async (_key, expiresAt) => {
+        consumed.push(expiresAt);
+        return true;
+      },
+    };
     const exp = Math.floor(Date.now() / 1000) + 120;
     await testGate(issuer, actions, { replayStore: store }).decide('refund', bearer(await mint({ exp })));
     expect(consumed).toEqual([(exp + 60) * 1000]);
