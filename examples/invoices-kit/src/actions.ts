@@ -1,16 +1,26 @@
 import { defineActions } from '@actiongate/core';
 
-/**
- * The invoice API's actions, declared once (shared/invoice-api.md, "Routes and actions").
- * Delete and refund carry only their scopes for now; their freshness, binding, user
- * authentication and single-use rules come with the just-in-time guarantees.
- */
+/** RFC 9470 `acr` of a strong (multi-factor) authentication, as the demo authorization server issues it. */
+export const MFA = 'urn:actiongate:mfa';
+
+/** The invoice API's actions, declared once (shared/invoice-api.md, "Routes and actions"). */
 export const invoiceActions = defineActions({
   'invoices.list': { scopes: ['invoices:read'] },
   'invoices.read': { scopes: ['invoices:read'] },
   'invoices.export': { anyOf: ['invoices:export', 'invoices:admin'] },
-  'invoices.delete': { scopes: ['invoices:write', 'invoices:delete'] },
-  'invoices.refund': { scopes: ['payments:refund'] },
+  'invoices.delete': { scopes: ['invoices:write', 'invoices:delete'], maxTokenAge: 300 },
+  'invoices.refund': {
+    scopes: ['payments:refund'],
+    // RFC 9396: the approval is for this one invoice.
+    authorizationDetails: ({ params }) => ({
+      type: 'payment_refund',
+      actions: ['refund'],
+      identifier: String(params.id),
+    }),
+    userAuthentication: { acrValues: [MFA], maxAge: 600 },
+    maxTokenAge: 300,
+    singleUse: true,
+  },
 });
 
 export type InvoiceAction = (typeof invoiceActions.names)[number];

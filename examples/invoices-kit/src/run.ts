@@ -4,7 +4,8 @@
  */
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGate, type Gate } from '@actiongate/core';
+import { createGate, type Gate, type ReplayStore } from '@actiongate/core';
+import { RedisReplayStore } from '@actiongate/redis';
 import { type InvoiceAction, invoiceActions } from './actions.js';
 import { type ExampleConfig, ExampleConfigError, readConfig } from './config.js';
 import { createDemoIssuer, type DemoIssuer } from './demo-issuer.js';
@@ -30,11 +31,18 @@ function originOf(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-function buildGate(config: ExampleConfig, audience: string, demo: DemoIssuer | undefined): Gate<InvoiceAction> {
+function buildGate(
+  config: ExampleConfig,
+  audience: string,
+  demo: DemoIssuer | undefined,
+  replayStore: ReplayStore | undefined,
+): Gate<InvoiceAction> {
   return createGate({
     actions: invoiceActions,
     resource: audience,
     realm: 'invoices',
+    // Without REDIS_URL, single-use token ids are recorded in this process's memory.
+    ...(replayStore === undefined ? {} : { replayStore }),
     issuers: [
       demo === undefined
         ? { issuer: config.issuer as string, jwksUri: config.jwksUri as string, jwksTimeout: JWKS_TIMEOUT_MS }
@@ -81,7 +89,9 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
 
   let gate: Gate<InvoiceAction>;
   try {
-    gate = buildGate(config, audience, demo);
+    const redis = config.redisUrl === undefined ? undefined : new RedisReplayStore({ url: config.redisUrl });
+    await redis?.ready(); // the first attempt only: while Redis is down, refunds get 503 until it is back
+    gate = buildGate(config, audience, demo, redis);
   } catch (error) {
     server.close();
     fail(error instanceof Error ? error.message : String(error));

@@ -69,11 +69,13 @@ export class RedisReplayStore implements ReplayStore {
     });
     // Without a listener, node-redis would turn a connection error into an uncaught exception.
     client.on('error', options.onError ?? (() => {}));
-    // Not awaited: until connected, commands are refused (503) rather than held.
-    this.#connected = client.connect().then(
-      () => undefined,
-      () => undefined,
-    );
+    // Settles on the first connection or the first failure: a Redis that is down at start-up
+    // must not hold the server back. Until connected, commands are refused (503), not held.
+    this.#connected = new Promise<void>((resolve) => {
+      client.once('ready', () => resolve());
+      client.once('error', () => resolve());
+    });
+    client.connect().catch(() => {});
     this.#client = client as unknown as RedisSetClient;
     this.#close = async () => {
       client.destroy();
@@ -88,7 +90,7 @@ export class RedisReplayStore implements ReplayStore {
     return reply === 'OK';
   }
 
-  /** Settles once an owned client's first connection attempt has ended (connected or not). */
+  /** Settles once an owned client's first connection attempt has ended, connected or not. */
   ready(): Promise<void> {
     return this.#connected;
   }
