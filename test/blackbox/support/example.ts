@@ -1,0 +1,94 @@
+/**
+ * Runs an invoice example as a real child process, exactly as `pnpm start` does, and waits
+ * for its `listening on http://HOST:PORT` line.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const EXAMPLES = ['express-invoices', 'koa-invoices'] as const;
+export type ExampleName = (typeof EXAMPLES)[number];
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const running = new Set<ChildProcess>();
+
+export interface RunningExample {
+  readonly url: string;
+  readonly stderr: () => string;
+  stop(): Promise<void>;
+}
+
+function command(name: ExampleName): string[] {
+  return ['--conditions=@actiongate/source', '--import', 'tsx', `${root}examples/${name}/src/server.ts`];
+}
+
+export interface ExitedExample {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs an example that is expected to exit (a configuration error), with a time limit. */
+export function runToExit(name: ExampleName, env: Record<string, string>, timeoutMs = 15_000): Promise<ExitedExample> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, command(name), { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`example did not exit within ${timeoutMs} ms; stdout: ${stdout}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function startExample(name: ExampleName, env: Record<string, string>): Promise<RunningExample> {
+  const child = spawn(process.execPath, command(name), {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+  });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      running.delete(child);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`${name} did not start within 20 s; stderr: ${stderr}`));
+    }, 20_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /^listening on (http:\/\/\S+)$/m.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1] as string, stderr: () => stderr, stop });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before listening; stderr: ${stderr}`));
+    });
+  });
+}
+
+// No example outlives the test run, whatever happened in it.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});

@@ -1,0 +1,50 @@
+/**
+ * One example process with its own JWKS server, started before a describe block's tests
+ * and stopped after them.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { type ExampleName, type RunningExample, startExample } from './example.js';
+import { type JwksServer, startJwksServer } from './jwks-server.js';
+import { createKeys, ISSUER, type MintOptions, mint, type TestKeys } from './keys.js';
+
+export interface Fixture {
+  readonly url: string;
+  readonly keys: TestKeys;
+  readonly jwks: JwksServer;
+  readonly example: RunningExample;
+  /** A token for this example's audience. */
+  mint(options?: MintOptions): Promise<string>;
+  /** A token with these scopes. */
+  withScope(scope: string, claims?: Record<string, unknown>): Promise<string>;
+}
+
+export function useExample(name: ExampleName, env: Record<string, string> = {}): Fixture {
+  const state: Partial<Fixture> = {};
+  beforeAll(async () => {
+    const keys = await createKeys();
+    const jwks = await startJwksServer(keys.jwks);
+    const example = await startExample(name, { ISSUER, JWKS_URI: jwks.url, ...env });
+    Object.assign(state, { keys, jwks, example, url: example.url });
+  });
+  afterAll(async () => {
+    await state.example?.stop();
+    await state.jwks?.close();
+  });
+  const audience = () => env.AUDIENCE ?? (state.url as string);
+  return {
+    get url() {
+      return state.url as string;
+    },
+    get keys() {
+      return state.keys as TestKeys;
+    },
+    get jwks() {
+      return state.jwks as JwksServer;
+    },
+    get example() {
+      return state.example as RunningExample;
+    },
+    mint: (options) => mint(state.keys as TestKeys, audience(), options),
+    withScope: (scope, claims = {}) => mint(state.keys as TestKeys, audience(), { claims: { scope, ...claims } }),
+  };
+}
