@@ -1,0 +1,127 @@
+/**
+ * The just-in-time rows of the contract: freshness on delete; step-up, binding, freshness
+ * and single use on refund; and the fixed check order.
+ */
+import { describe, expect, it } from 'vitest';
+import { challenge, challengeFor } from './support/challenge.js';
+import { EXAMPLES } from './support/example.js';
+import { useExample } from './support/fixture.js';
+import { bearer, send } from './support/http.js';
+import { MFA } from './support/keys.js';
+
+const now = () => Math.floor(Date.now() / 1000);
+const STEP_UP = {
+  error: 'insufficient_user_authentication',
+  acrValues: MFA,
+  maxAge: '600',
+  description: 'This action requires a stronger or more recent user authentication',
+};
+const grantFor = (id: string) => [{ type: 'payment_refund', actions: ['refund'], identifier: id }];
+/** Everything a refund of `id` needs, over which each case changes one thing. */
+const elevated = (id: string) => ({
+  scope: 'payments:refund',
+  acr: MFA,
+  auth_time: now() - 30,
+  authorization_details: grantFor(id),
+});
+
+describe.each(EXAMPLES)('%s: just-in-time guarantees', (name) => {
+  const fx = useExample(name);
+  const refund = async (id: string, claims: Record<string, unknown>) =>
+    send(fx.url, `/invoices/${id}/refund`, { method: 'POST', headers: bearer(await fx.mint({ claims })) });
+
+  describe('DELETE /invoices/:id (maxTokenAge 300)', () => {
+    const scope = 'invoices:write invoices:delete';
+    it('deletes with a token issued 300 s ago', async () => {
+      const reply = await send(fx.url, '/invoices/inv_1010', {
+        method: 'DELETE',
+        headers: bearer(await fx.withScope(scope, { iat: now() - 300 })),
+      });
+      expect(reply.status).toBe(204);
+    });
+
+    it('refuses a token issued 302 s ago with 403 and the complete scope', async () => {
+      const reply = await send(fx.url, '/invoices/inv_1009', {
+        method: 'DELETE',
+        headers: bearer(await fx.withScope(scope, { iat: now() - 302 })),
+      });
+      expect(reply.status).toBe(403);
+      expect(reply.challenge).toBe(challengeFor(fx.url, 'token_not_fresh', scope));
+    });
+  });
+
+  describe('POST /invoices/:id/refund', () => {
+    it('refunds with everything the action needs, then 409, and the same token is refused after', async () => {
+      const token = await fx.mint({ claims: elevated('inv_1001') });
+      const first = await send(fx.url, '/invoices/inv_1001/refund', { method: 'POST', headers: bearer(token) });
+      expect(first.status).toBe(200);
+      expect(first.json).toEqual({ id: 'inv_1001', status: 'refunded' });
+      const again = await refund('inv_1001', elevated('inv_1001'));
+      expect(again.status).toBe(409);
+      const replay = await send(fx.url, '/invoices/inv_1001/refund', { method: 'POST', headers: bearer(token) });
+      expect(replay.status).toBe(401);
+      expect(replay.challenge).toBe(challengeFor(fx.url, 'token_replayed'));
+    });
+
+    it('records the jti when a guarded request is allowed, whatever the handler answers (404)', async () => {
+      const token = await fx.mint({ claims: elevated('inv_4040') });
+      const send404 = () => send(fx.url, '/invoices/inv_4040/refund', { method: 'POST', headers: bearer(token) });
+      expect((await send404()).status).toBe(404);
+      expect((await send404()).status).toBe(401);
+    });
+
+    it('never records the jti of a refused request', async () => {
+      const jti = `jti-${Date.now()}`;
+      expect((await refund('inv_1002', { ...elevated('inv_1002'), jti, acr: 'urn:weak' })).status).toBe(401);
+      expect((await refund('inv_1002', { ...elevated('inv_1002'), jti })).status).toBe(200);
+    });
+
+    it.each([
+      ['acr missing', { acr: undefined }],
+      ['acr different', { acr: 'urn:password' }],
+      ['auth_time missing', { auth_time: undefined }],
+      ['auth_time 601 s old', { auth_time: now() - 601 }],
+    ])('%s: 401 insufficient_user_authentication', async (_, change) => {
+      const reply = await refund('inv_1003', { ...elevated('inv_1003'), ...change });
+      expect(reply.status).toBe(401);
+      expect(reply.challenge).toBe(challenge(fx.url, STEP_UP));
+      expect(reply.json).toEqual({ error: STEP_UP.error, error_description: STEP_UP.description });
+    });
+
+    it('one step-up asks for everything: scope in the challenge, the entry in the body', async () => {
+      const reply = await refund('inv_1003', { scope: 'invoices:read' });
+      expect(reply.status).toBe(401);
+      expect(reply.challenge).toBe(challenge(fx.url, { ...STEP_UP, scope: 'payments:refund' }));
+      expect(reply.json).toEqual({
+        error: STEP_UP.error,
+        error_description: STEP_UP.description,
+        authorization_details: grantFor('inv_1003'),
+      });
+    });
+
+    it.each([
+      ['without payments:refund', { scope: 'invoices:read' }, 'scope_missing'],
+      ['bound to another invoice', { authorization_details: grantFor('inv_1004') }, 'binding_missing'],
+      ['with no authorization_details', { authorization_details: undefined }, 'binding_missing'],
+      [
+        'with a malformed authorization_details',
+        { authorization_details: { type: 'payment_refund' } },
+        'binding_missing',
+      ],
+      ['issued 302 s ago', { iat: now() - 302 }, 'token_not_fresh'],
+    ] as const)('%s: 403 insufficient_scope', async (_, change, code) => {
+      const reply = await refund('inv_1005', { ...elevated('inv_1005'), ...change });
+      expect(reply.status).toBe(403);
+      expect(reply.challenge).toBe(challengeFor(fx.url, code, 'payments:refund'));
+      if (code === 'binding_missing') expect(reply.json?.authorization_details).toEqual(grantFor('inv_1005'));
+    });
+
+    it('checks in order: token validity before user authentication before scopes', async () => {
+      const invalid = await refund('inv_1006', { ...elevated('inv_1006'), acr: undefined, aud: 'https://other.test' });
+      expect(invalid.status).toBe(401);
+      expect(invalid.json?.error).toBe('invalid_token');
+      const weak = await refund('inv_1006', { scope: 'x', acr: 'urn:password' });
+      expect(weak.json?.error).toBe('insufficient_user_authentication');
+    });
+  });
+});
