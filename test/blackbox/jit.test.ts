@@ -2,7 +2,9 @@
  * The just-in-time rows of the contract: freshness on delete; step-up, binding, freshness
  * and single use on refund; and the fixed check order.
  */
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../support/redis-server.js';
 import { challenge, challengeFor } from './support/challenge.js';
 import { EXAMPLES } from './support/example.js';
 import { useExample } from './support/fixture.js';
@@ -25,8 +27,19 @@ const elevated = (id: string) => ({
   authorization_details: grantFor(id),
 });
 
-describe.each(EXAMPLES)('%s: just-in-time guarantees', (name) => {
-  const fx = useExample(name);
+let redis: RedisServer | undefined;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const stores = ['in memory', 'on Redis'] as const;
+const cases = EXAMPLES.flatMap((name) => stores.map((store) => [name, store] as const));
+
+describe.each(cases)('%s, single use %s: just-in-time guarantees', (name, store) => {
+  const fx = useExample(name, () => (store === 'on Redis' ? { REDIS_URL: (redis as RedisServer).url } : {}));
   const refund = async (id: string, claims: Record<string, unknown>) =>
     send(fx.url, `/invoices/${id}/refund`, { method: 'POST', headers: bearer(await fx.mint({ claims })) });
 
@@ -71,7 +84,7 @@ describe.each(EXAMPLES)('%s: just-in-time guarantees', (name) => {
     });
 
     it('never records the jti of a refused request', async () => {
-      const jti = `jti-${Date.now()}`;
+      const jti = `jti-${randomUUID()}`;
       expect((await refund('inv_1002', { ...elevated('inv_1002'), jti, acr: 'urn:weak' })).status).toBe(401);
       expect((await refund('inv_1002', { ...elevated('inv_1002'), jti })).status).toBe(200);
     });

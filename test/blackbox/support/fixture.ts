@@ -18,19 +18,23 @@ export interface Fixture {
   withScope(scope: string, claims?: Record<string, unknown>): Promise<string>;
 }
 
-export function useExample(name: ExampleName, env: Record<string, string> = {}): Fixture {
-  const state: Partial<Fixture> = {};
+type Env = Record<string, string>;
+
+/** `env` may be a function, read when the example starts (after earlier `beforeAll` hooks). */
+export function useExample(name: ExampleName, env: Env | (() => Env) = {}): Fixture {
+  const state: Partial<Fixture> & { env?: Env } = {};
   beforeAll(async () => {
     const keys = await createKeys();
     const jwks = await startJwksServer(keys.jwks);
-    const example = await startExample(name, { ISSUER, JWKS_URI: jwks.url, ...env });
+    state.env = typeof env === 'function' ? env() : env;
+    const example = await startExample(name, { ISSUER, JWKS_URI: jwks.url, ...state.env });
     Object.assign(state, { keys, jwks, example, url: example.url });
   });
   afterAll(async () => {
     await state.example?.stop();
     await state.jwks?.close();
   });
-  const audience = () => env.AUDIENCE ?? (state.url as string);
+  const audience = () => state.env?.AUDIENCE ?? (state.url as string);
   return {
     get url() {
       return state.url as string;

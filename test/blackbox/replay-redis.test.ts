@@ -1,0 +1,99 @@
+/**
+ * Single use across a fleet: with REDIS_URL both examples record jtis in one real
+ * redis-server. A token used on one instance is a replay on the other; 50 simultaneous uses
+ * across two processes let exactly one through; Redis down means 503, never an allow, and
+ * service resumes when it is back, without a restart.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../support/redis-server.js';
+import { type RunningExample, startExample } from './support/example.js';
+import { bearer, send } from './support/http.js';
+import { type JwksServer, startJwksServer } from './support/jwks-server.js';
+import { createKeys, ISSUER, MFA, mint, type TestKeys } from './support/keys.js';
+
+const AUDIENCE = 'https://invoices.test';
+let redis: RedisServer;
+let keys: TestKeys;
+let jwks: JwksServer;
+let express: RunningExample;
+let koa: RunningExample;
+
+const refundToken = (id: string) =>
+  mint(keys, AUDIENCE, {
+    claims: {
+      scope: 'payments:refund',
+      acr: MFA,
+      auth_time: Math.floor(Date.now() / 1000),
+      authorization_details: [{ type: 'payment_refund', actions: ['refund'], identifier: id }],
+    },
+  });
+const refund = (example: RunningExample, id: string, token: string) =>
+  send(example.url, `/invoices/${id}/refund`, { method: 'POST', headers: bearer(token) });
+
+async function eventually(attempt: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await attempt()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`not within ${timeoutMs} ms`);
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  keys = await createKeys();
+  jwks = await startJwksServer(keys.jwks);
+  const env = { ISSUER, JWKS_URI: jwks.url, AUDIENCE, REDIS_URL: redis.url };
+  [express, koa] = await Promise.all([startExample('express-invoices', env), startExample('koa-invoices', env)]);
+});
+
+afterAll(async () => {
+  await Promise.all([express?.stop(), koa?.stop()]);
+  await jwks?.close();
+  await redis?.stop();
+});
+
+describe('single use on Redis, shared by both examples', () => {
+  it('a token used on one example is a replay on the other', async () => {
+    const token = await refundToken('inv_1001');
+    expect((await refund(express, 'inv_1001', token)).status).toBe(200);
+    const replay = await refund(koa, 'inv_1001', token);
+    expect(replay.status).toBe(401);
+    expect(replay.json?.error_description).toBe('The access token was already used');
+  });
+
+  it('50 simultaneous uses of one token across two processes: exactly one succeeds', async () => {
+    const token = await refundToken('inv_1002');
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => refund(i % 2 === 0 ? express : koa, 'inv_1002', token)),
+    );
+    const statuses = replies.map((reply) => reply.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(49);
+  });
+
+  it('Redis down: 503 with Retry-After and no allow; back up: service resumes without a restart', async () => {
+    await redis.stop();
+    try {
+      for (const example of [express, koa]) {
+        const reply = await refund(example, 'inv_1003', await refundToken('inv_1003'));
+        expect(reply.status).toBe(503);
+        expect(reply.headers['retry-after']).toMatch(/^\d+$/);
+      }
+      // Routes without single use do not need Redis.
+      const read = await mint(keys, AUDIENCE, { claims: { scope: 'invoices:read' } });
+      expect((await send(express.url, '/invoices', { headers: bearer(read) })).status).toBe(200);
+    } finally {
+      await redis.start();
+    }
+    for (const example of [express, koa]) {
+      await eventually(
+        async () => (await refund(example, 'inv_1004', await refundToken('inv_1004'))).status !== 503,
+        5000,
+      );
+    }
+    const token = await refundToken('inv_1005');
+    expect((await refund(koa, 'inv_1005', token)).status).toBe(200);
+    expect((await refund(express, 'inv_1005', token)).status).toBe(401);
+  });
+});
