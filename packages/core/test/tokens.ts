@@ -15,9 +15,9 @@ export interface TestIssuer {
   mint(claims?: Record<string, unknown>): Promise<string>;
 }
 
-export async function createTestIssuer(clock: () => number = Date.now): Promise<TestIssuer> {
+export async function createTestIssuer(clock: () => number = Date.now, kid = 'k1'): Promise<TestIssuer> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   return {
     jwks: { keys: [jwk] },
     async mint(claims = {}) {
@@ -34,7 +34,7 @@ export async function createTestIssuer(clock: () => number = Date.now): Promise<
       };
       for (const key of Object.keys(payload)) if (payload[key] === undefined) delete payload[key];
       return new SignJWT(payload as JWTPayload)
-        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' })
+        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid })
         .sign(privateKey);
     },
   };

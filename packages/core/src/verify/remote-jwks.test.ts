@@ -1,0 +1,106 @@
+/**
+ * A remote key set on a real HTTP server: fetched, refetched for a new kid (key rotation
+ * without a restart), and failing closed with 503 when it cannot be had.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bearer, createTestIssuer, ISSUER, RESOURCE, type TestIssuer } from '../../test/tokens.js';
+import { defineActions } from '../actions/index.js';
+import { createGate } from '../gate/index.js';
+
+type Behaviour = 'ok' | 'hang' | '500' | 'garbage' | 'not-a-jwks';
+const actions = defineActions({ read: { scopes: ['invoices:read'] } });
+const servers: Server[] = [];
+
+async function serveJwks(keys: () => unknown, behaviour: () => Behaviour) {
+  let requests = 0;
+  const server = createServer((_req, res) => {
+    requests++;
+    const mode = behaviour();
+    if (mode === 'hang') return;
+    if (mode === '500') return res.writeHead(500).end();
+    if (mode === 'garbage') return res.writeHead(200).end('<html>');
+    if (mode === 'not-a-jwks') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":"no"}');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(keys()));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`, requests: () => requests };
+}
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+function gateFor(jwksUri: string, extra = {}) {
+  return createGate({
+    actions,
+    resource: RESOURCE,
+    issuers: [{ issuer: ISSUER, jwksUri, jwksTimeout: 300, ...extra }],
+  });
+}
+
+describe('remote JWKS', () => {
+  it('fetches the keys once and allows', async () => {
+    const issuer = await createTestIssuer();
+    const jwks = await serveJwks(
+      () => issuer.jwks,
+      () => 'ok',
+    );
+    const gate = gateFor(jwks.url);
+    for (let i = 0; i < 3; i++)
+      expect((await gate.decide('read', bearer(await issuer.mint({ scope: 'invoices:read' })))).allow).toBe(true);
+    expect(jwks.requests()).toBe(1);
+  });
+
+  it.each(['hang', '500', 'garbage', 'not-a-jwks'] as const)(
+    '%s: 503 with Retry-After, within the timeout',
+    async (mode) => {
+      const issuer = await createTestIssuer();
+      const jwks = await serveJwks(
+        () => issuer.jwks,
+        () => mode,
+      );
+      const started = Date.now();
+      const decision = await gateFor(jwks.url).decide('read', bearer(await issuer.mint({ scope: 'invoices:read' })));
+      expect(Date.now() - started).toBeLessThan(1500);
+      if (decision.allow) throw new Error('allowed');
+      expect(decision.status).toBe(503);
+      expect(decision.code).toBe('keys_unavailable');
+      expect(decision.headers).toEqual({ 'retry-after': '5' });
+    },
+  );
+
+  it('connection refused: 503', async () => {
+    const issuer = await createTestIssuer();
+    const decision = await gateFor('http://127.0.0.1:1/jwks').decide('read', bearer(await issuer.mint({ scope: 'x' })));
+    expect(decision.allow ? 200 : decision.status).toBe(503);
+  });
+
+  it('accepts a rotated key without a restart, and refuses a removed one once the set is refetched', async () => {
+    const first = await createTestIssuer(Date.now, 'k1');
+    const second = await createTestIssuer(Date.now, 'k2');
+    let keys: unknown = first.jwks;
+    const jwks = await serveJwks(
+      () => keys,
+      () => 'ok',
+    );
+    const gate = gateFor(jwks.url, { jwksCooldown: 0, jwksCacheMaxAge: 200 });
+    const scope = { scope: 'invoices:read' };
+    expect((await gate.decide('read', bearer(await first.mint(scope)))).allow).toBe(true);
+
+    keys = { keys: [...first.jwks.keys, ...second.jwks.keys] };
+    expect((await gate.decide('read', bearer(await second.mint(scope)))).allow).toBe(true); // unknown kid: refetched
+
+    keys = second.jwks;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const removed = await gate.decide('read', bearer(await first.mint(scope)));
+    expect(removed.allow ? 'allowed' : removed.code).toBe('token_key_unknown');
+    // Fetched at start, for the new kid, when the set went stale, and once more for the missing kid.
+    expect(jwks.requests()).toBe(4);
+  });
+});
