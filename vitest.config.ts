@@ -1,12 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Tests run against the TypeScript sources (the `@actiongate/source` export condition),
-// so no build is needed first; the build is checked separately by publint and attw.
-const conditions = ['@actiongate/source', 'import', 'module', 'node', 'default'];
+// Tests run against the TypeScript sources of the workspace packages, so no build is needed
+// first; the build itself is checked separately by publint and attw.
+const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['@actiongate/source'] } },
+  resolve: {
+    alias: [{ find: /^@actiongate\/(core|express|koa|redis|client)$/, replacement: `${packages}$1/src/index.ts` }],
+  },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,

@@ -39,7 +39,10 @@ const stores = ['in memory', 'on Redis'] as const;
 const cases = EXAMPLES.flatMap((name) => stores.map((store) => [name, store] as const));
 
 describe.each(cases)('%s, single use %s: just-in-time guarantees', (name, store) => {
-  const fx = useExample(name, () => (store === 'on Redis' ? { REDIS_URL: (redis as RedisServer).url } : {}));
+  const fx = useExample(
+    name,
+    (): Record<string, string> => (store === 'on Redis' ? { REDIS_URL: (redis as RedisServer).url } : {}),
+  );
   const refund = async (id: string, claims: Record<string, unknown>) =>
     send(fx.url, `/invoices/${id}/refund`, { method: 'POST', headers: bearer(await fx.mint({ claims })) });
 

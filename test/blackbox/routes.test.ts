@@ -36,7 +36,7 @@ describe.each(EXAMPLES)('%s: routes and scopes', (name) => {
     const headers = bearer(await fx.withScope('invoices:read'));
     const list = await send(fx.url, '/invoices', { headers });
     expect(list.status).toBe(200);
-    expect((list.json?.invoices as unknown[]).length).toBe(10);
+    expect(list.json?.invoices).toHaveLength(10);
     const one = await send(fx.url, '/invoices/inv_1001', { headers });
     expect(one.status).toBe(200);
     expect(Object.keys(one.json ?? {}).sort()).toEqual(['amount', 'currency', 'customer', 'id', 'status']);

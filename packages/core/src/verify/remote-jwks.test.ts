@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, createTestIssuer, ISSUER, RESOURCE, type TestIssuer } from '../../test/tokens.js';
+import { bearer, createTestIssuer, ISSUER, RESOURCE } from '../../test/tokens.js';
 import { defineActions } from '../actions/index.js';
 import { createGate } from '../gate/index.js';
 
