@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from '../support/redis-server.js';
+import { type RedisServer, useRedis } from '../support/redis-server.js';
 import { challenge, challengeFor } from './support/challenge.js';
 import { EXAMPLES } from './support/example.js';
 import { useExample } from './support/fixture.js';
@@ -27,9 +27,9 @@ const elevated = (id: string) => ({
   authorization_details: grantFor(id),
 });
 
-let redis: RedisServer | undefined;
+let redis: Pick<RedisServer, 'url' | 'stop'> | undefined;
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await useRedis();
 });
 afterAll(async () => {
   await redis?.stop();
@@ -41,7 +41,7 @@ const cases = EXAMPLES.flatMap((name) => stores.map((store) => [name, store] as 
 describe.each(cases)('%s, single use %s: just-in-time guarantees', (name, store) => {
   const fx = useExample(
     name,
-    (): Record<string, string> => (store === 'on Redis' ? { REDIS_URL: (redis as RedisServer).url } : {}),
+    (): Record<string, string> => (store === 'on Redis' ? { REDIS_URL: (redis as Pick<RedisServer, 'url'>).url } : {}),
   );
   const refund = async (id: string, claims: Record<string, unknown>) =>
     send(fx.url, `/invoices/${id}/refund`, { method: 'POST', headers: bearer(await fx.mint({ claims })) });

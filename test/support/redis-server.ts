@@ -45,6 +45,16 @@ async function waitForPort(port: number, deadline: number): Promise<void> {
   throw new Error(`redis-server did not start on port ${port}`);
 }
 
+/**
+ * A Redis for tests that only use it: `REDIS_URL` when set, else a server of the test's own.
+ * Tests that stop and start Redis call `startRedis()`, which always owns its server.
+ */
+export async function useRedis(): Promise<Pick<RedisServer, 'url' | 'stop'>> {
+  const url = process.env.REDIS_URL;
+  if (url !== undefined && url !== '') return { url, stop: async () => {} };
+  return startRedis();
+}
+
 export async function startRedis(): Promise<RedisServer> {
   const binary = redisBinary();
   const port = await freePort();

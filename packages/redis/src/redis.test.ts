@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '@actiongate/core';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from '../../../test/support/redis-server.js';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { type RedisServer, startRedis, useRedis } from '../../../test/support/redis-server.js';
 import { RedisReplayStore } from './index.js';
 
-let redis: RedisServer;
+let redis: Pick<RedisServer, 'url' | 'stop'>;
 const stores: RedisReplayStore[] = [];
 
-function store(options: { keyPrefix?: string } = {}): RedisReplayStore {
+function store(options: { keyPrefix?: string; url?: string } = {}): RedisReplayStore {
   const created = new RedisReplayStore({ url: redis.url, ...options });
   stores.push(created);
   return created;
@@ -24,7 +24,7 @@ async function eventually(attempt: () => Promise<boolean>, timeoutMs: number): P
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await useRedis();
 });
 
 afterAll(async () => {
@@ -71,13 +71,15 @@ describe('RedisReplayStore', () => {
   });
 
   it('rejects at once while Redis is down and works again when it is back, without a restart', async () => {
-    const s = store();
+    const own = await startRedis(); // always a server of its own, to stop and start
+    const s = store({ url: own.url });
     await eventually(() => s.consume(randomUUID(), Date.now() + 60_000), 3000);
-    await redis.stop();
+    await own.stop();
     const started = Date.now();
     await expect(s.consume(randomUUID(), Date.now() + 60_000)).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(1000);
-    await redis.start();
+    await own.start();
+    onTestFinished(() => own.stop());
     const recoveredIn = await eventually(() => s.consume(randomUUID(), Date.now() + 60_000), 5000);
     expect(recoveredIn).toBeLessThan(5000);
   });
