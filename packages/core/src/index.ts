@@ -28,7 +28,7 @@ export {
   TokenRejectedError,
   UnknownActionError,
 } from './errors.js';
-export { type Extraction, extractToken } from './extract/index.js';
+export { accessTokenParameter, type Extraction, type ExtractOptions, extractToken } from './extract/index.js';
 export type { RequestFacts } from './facts.js';
 export { type Allow, type AuthInfo, createGate, type Decision, type Gate, type PreparedAction } from './gate/index.js';
 export type { GateOptions } from './gate/options.js';

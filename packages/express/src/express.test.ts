@@ -1,10 +1,10 @@
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { createGate, defineActions, UnknownActionError } from '@actiongate/core';
 import express5 from 'express';
 import express4 from 'express4';
 import request from 'supertest';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { statusWithRepeatedAuthorization } from '../../core/test/http.js';
 import { createTestIssuer, ISSUER, RESOURCE, type TestIssuer } from '../../core/test/tokens.js';
 import { actiongate } from './index.js';
 
@@ -76,27 +76,7 @@ describe.each(versions)('%s', (_, createApp) => {
 
   it('sees a repeated Authorization header', async () => {
     const token = await issuer.mint({ scope: 'invoices:read' });
-    const server = app().listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    const status = await new Promise<number>((resolve, reject) => {
-      const headers = [
-        'host',
-        `127.0.0.1:${port}`,
-        'authorization',
-        `Bearer ${token}`,
-        'authorization',
-        `Bearer ${token}`,
-      ];
-      httpRequest({ host: '127.0.0.1', port, path: '/invoices', headers }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
-        .on('error', reject)
-        .end();
-    });
-    server.close();
-    expect(status).toBe(400);
+    expect(await statusWithRepeatedAuthorization(app() as unknown as RequestListener, '/invoices', token)).toBe(400);
   });
 
   it('serves the metadata document at its path, for GET and HEAD only', async () => {

@@ -1,13 +1,7 @@
-import type { RequestFacts } from '@actiongate/core';
+import { accessTokenParameter, type RequestFacts } from '@actiongate/core';
 import type { Request } from 'express';
 
 const FORM = 'application/x-www-form-urlencoded';
-
-function ownMember(container: unknown, key: string): unknown {
-  return typeof container === 'object' && container !== null && Object.hasOwn(container, key)
-    ? (container as Record<string, unknown>)[key]
-    : undefined;
-}
 
 /**
  * The plain facts of an Express request. `headersDistinct` keeps every `Authorization` field,
@@ -18,8 +12,8 @@ export function requestFacts(req: Request): RequestFacts {
     method: req.method,
     path: req.path,
     authorization: req.headersDistinct.authorization ?? req.headers.authorization,
-    queryAccessToken: ownMember(req.query, 'access_token'),
-    bodyAccessToken: ownMember(req.body, 'access_token'),
+    queryAccessToken: accessTokenParameter(req.query),
+    bodyAccessToken: accessTokenParameter(req.body),
     bodyIsForm: req.is(FORM) === FORM,
     params: req.params,
     body: req.body,

@@ -1,13 +1,7 @@
-import type { RequestFacts } from '@actiongate/core';
+import { accessTokenParameter, type RequestFacts } from '@actiongate/core';
 import type { Context } from 'koa';
 
 const FORM = 'application/x-www-form-urlencoded';
-
-function ownMember(container: unknown, key: string): unknown {
-  return typeof container === 'object' && container !== null && Object.hasOwn(container, key)
-    ? (container as Record<string, unknown>)[key]
-    : undefined;
-}
 
 /**
  * The plain facts of a Koa request. `headersDistinct` keeps every `Authorization` field; the
@@ -19,8 +13,8 @@ export function requestFacts(ctx: Context): RequestFacts {
     method: ctx.method,
     path: ctx.path,
     authorization: ctx.req.headersDistinct.authorization ?? ctx.req.headers.authorization,
-    queryAccessToken: ownMember(ctx.query, 'access_token'),
-    bodyAccessToken: ownMember(body, 'access_token'),
+    queryAccessToken: accessTokenParameter(ctx.query),
+    bodyAccessToken: accessTokenParameter(body),
     bodyIsForm: ctx.is(FORM) === FORM,
     params: (ctx as { params?: Record<string, string> }).params,
     body,

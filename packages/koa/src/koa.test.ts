@@ -1,5 +1,3 @@
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type AuthInfo, createGate, defineActions, UnknownActionError } from '@actiongate/core';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
@@ -7,6 +5,7 @@ import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import request from 'supertest';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { statusWithRepeatedAuthorization } from '../../core/test/http.js';
 import { createTestIssuer, ISSUER, RESOURCE, type TestIssuer } from '../../core/test/tokens.js';
 import { actiongate } from './index.js';
 
@@ -75,28 +74,7 @@ describe.each(versions)('%s', (_, createApp) => {
 
   it('sees a repeated Authorization header', async () => {
     const token = await issuer.mint({ scope: 'invoices:read' });
-    const { createServer } = await import('node:http');
-    const http = createServer(server()).listen(0, '127.0.0.1');
-    await new Promise((resolve) => http.once('listening', resolve));
-    const { port } = http.address() as AddressInfo;
-    const status = await new Promise<number>((resolve, reject) => {
-      const headers = [
-        'host',
-        `127.0.0.1:${port}`,
-        'authorization',
-        `Bearer ${token}`,
-        'authorization',
-        `Bearer ${token}`,
-      ];
-      httpRequest({ host: '127.0.0.1', port, path: '/invoices', headers }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
-        .on('error', reject)
-        .end();
-    });
-    http.close();
-    expect(status).toBe(400);
+    expect(await statusWithRepeatedAuthorization(server(), '/invoices', token)).toBe(400);
   });
 
   it('serves the metadata document at its path, for GET and HEAD only', async () => {

@@ -35,6 +35,16 @@ function parameterToken(value: unknown): string | undefined {
   return typeof value === 'string' && B64TOKEN.test(value) ? value : undefined;
 }
 
+/**
+ * The `access_token` member of a query or body as a framework parsed it (RFC 6750 §2.2,
+ * §2.3), read as an own property only, so that nothing on a prototype can pose as one.
+ */
+export function accessTokenParameter(container: unknown): unknown {
+  return typeof container === 'object' && container !== null && Object.hasOwn(container, 'access_token')
+    ? (container as { access_token?: unknown }).access_token
+    : undefined;
+}
+
 export function extractToken(facts: RequestFacts, options: ExtractOptions): Extraction {
   let header = facts.authorization;
   if (Array.isArray(header)) {

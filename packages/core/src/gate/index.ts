@@ -69,13 +69,7 @@ function refusalCodeFor(error: unknown): RefusalCode {
 export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   const config = normalizeGateOptions(options as GateOptions);
   const { actions } = options;
-  const challenge: ChallengeOptions = {
-    realm: config.realm,
-    resourceMetadata: config.resourceMetadata,
-    includeScope: config.includeScope,
-    includeDescription: config.includeDescription,
-    retryAfter: config.retryAfter,
-  };
+  const challenge: ChallengeOptions = config;
   const refusals = buildCommonRefusals(challenge);
   const verify = createVerifier(config);
   const prepared = new Map<string, PreparedAction<N>>();

@@ -4,14 +4,16 @@
  */
 import type { ActionSet } from '../actions/index.js';
 import type { DecisionHook } from '../audit/index.js';
+import type { ChallengeOptions } from '../challenge/refusal.js';
 import { isChallengeValue } from '../challenge/render.js';
 import { ConfigurationError } from '../errors.js';
+import type { ExtractOptions } from '../extract/index.js';
 import { metadataUrlFor, parseResourceIdentifier } from '../metadata/index.js';
 import type { ReplayStore } from '../replay/types.js';
 import { DEFAULT_SCOPE_SOURCE, type ScopeSource } from '../scopes/index.js';
 import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
-import { normalizeTyp } from '../verify/index.js';
-import { type IssuerOptions, type NormalizedIssuer, normalizeIssuer } from '../verify/options.js';
+import { normalizeTyp, type VerifierOptions } from '../verify/index.js';
+import { type IssuerOptions, normalizeIssuer } from '../verify/options.js';
 
 export interface GateOptions<N extends string = string> {
   /** The actions from `defineActions()`. */
@@ -60,23 +62,9 @@ export interface GateOptions<N extends string = string> {
   readonly replayTimeout?: number;
 }
 
-export interface NormalizedGateOptions {
+/** Validated options: what the verifier, the extractor and the challenges each need, and the rest. */
+export interface NormalizedGateOptions extends VerifierOptions, ExtractOptions, ChallengeOptions {
   readonly resource: string;
-  readonly audience: readonly string[];
-  readonly issuers: readonly NormalizedIssuer[];
-  readonly clockTolerance: number;
-  readonly maxTokenBytes: number;
-  readonly tokenTypes: ReadonlySet<string>;
-  readonly requiredClaims: readonly string[];
-  readonly scopeSource: ScopeSource;
-  readonly allowBodyToken: boolean;
-  readonly allowQueryToken: boolean;
-  readonly realm: string | undefined;
-  readonly resourceMetadata: string | undefined;
-  readonly includeScope: boolean;
-  readonly includeDescription: boolean;
-  readonly retryAfter: number;
-  readonly now: () => number;
   readonly replayStore: ReplayStore | undefined;
   readonly replayTimeout: number;
 }
