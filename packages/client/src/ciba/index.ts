@@ -1,0 +1,111 @@
+/**
+ * Step-up through OpenID CIBA (Client-Initiated Backchannel Authentication Core 1.0), poll
+ * mode, on `oauth4webapi`: the client asks the authorization server to have the user approve
+ * exactly what the challenge named, with a binding message naming the action and the
+ * resource, then polls the token endpoint, honouring `interval` and `slow_down`, until the
+ * user approves or denies or the request expires.
+ */
+import * as oauth from 'oauth4webapi';
+import { StepUpError } from '../step-up/errors.js';
+import type { ElevatedToken, StepUp, StepUpRequest } from '../step-up/types.js';
+
+export interface CibaStepUpOptions {
+  /** The authorization server's metadata (from `oauth.processDiscoveryResponse`). */
+  readonly authorizationServer: oauth.AuthorizationServer;
+  readonly client: oauth.Client;
+  readonly clientAuth: oauth.ClientAuth;
+  /** Who must approve (CIBA §7.1 `login_hint`). */
+  readonly loginHint: string | ((request: StepUpRequest) => string);
+  /** CIBA §7.1 `binding_message`; default: the method and path of the refused request. */
+  readonly bindingMessage?: (request: StepUpRequest) => string;
+  /** The RFC 8707 resource indicator; default: the origin of the refused request. */
+  readonly resource?: (request: StepUpRequest) => string;
+  /** Allow http:// endpoints (tests and demos on loopback only). */
+  readonly allowInsecureRequests?: boolean;
+  /** Aborts polling. */
+  readonly signal?: AbortSignal;
+  /** Waits; tests may shorten it. Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** CIBA §7.1: a short message the user sees on both devices, naming what is approved. */
+export function defaultBindingMessage(request: StepUpRequest): string {
+  const { pathname } = new URL(request.url);
+  const identifier = request.authorizationDetails?.find((entry) => typeof entry.identifier === 'string')?.identifier;
+  const action = `${request.method} ${pathname}`;
+  return identifier === undefined ? action : `${action} (${String(identifier)})`;
+}
+
+function toElevated(response: oauth.TokenEndpointResponse, request: StepUpRequest): ElevatedToken {
+  return {
+    accessToken: response.access_token,
+    ...(response.expires_in === undefined ? {} : { expiresAt: Date.now() + response.expires_in * 1000 }),
+    // A grant bound to one object (RFC 9396) is treated as good for one request.
+    singleUse: request.authorizationDetails !== undefined,
+  };
+}
+
+export function cibaStepUp(options: CibaStepUpOptions): StepUp {
+  const sleep = options.sleep ?? defaultSleep;
+  const http = options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {};
+  const { authorizationServer: as, client, clientAuth } = options;
+
+  return async function stepUp(request) {
+    const parameters = new URLSearchParams({
+      scope: ['openid', ...request.scope].join(' '),
+      login_hint: typeof options.loginHint === 'function' ? options.loginHint(request) : options.loginHint,
+      binding_message: (options.bindingMessage ?? defaultBindingMessage)(request),
+      resource: options.resource?.(request) ?? new URL(request.url).origin,
+    });
+    if (request.acrValues !== undefined) parameters.set('acr_values', request.acrValues.join(' '));
+    if (request.authorizationDetails !== undefined) {
+      parameters.set('authorization_details', JSON.stringify(request.authorizationDetails));
+    }
+
+    let started: oauth.BackchannelAuthenticationResponse;
+    try {
+      const response = await oauth.backchannelAuthenticationRequest(as, client, clientAuth, parameters, http);
+      started = await oauth.processBackchannelAuthenticationResponse(as, client, response);
+    } catch (cause) {
+      const error = (cause as { error?: string }).error;
+      if (error === 'slow_down' || error === 'too_many_requests') {
+        throw new StepUpError('rate_limited', 'the authorization server refused more approval requests for now', {
+          cause,
+        });
+      }
+      if (error === 'access_denied') throw new StepUpError('denied', 'the approval request was refused', { cause });
+      throw new StepUpError('failed', 'the approval request could not be made', { cause });
+    }
+
+    // CIBA §7.3: poll no faster than `interval` (default 5 s), stop at `expires_in`.
+    let interval = (started.interval ?? 5) * 1000;
+    const deadline = Date.now() + started.expires_in * 1000;
+    for (;;) {
+      if (options.signal?.aborted) throw new StepUpError('failed', 'the approval was abandoned');
+      if (Date.now() >= deadline) throw new StepUpError('expired', 'the approval request expired');
+      await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
+      try {
+        const response = await oauth.backchannelAuthenticationGrantRequest(
+          as,
+          client,
+          clientAuth,
+          started.auth_req_id,
+          http,
+        );
+        return toElevated(await oauth.processBackchannelAuthenticationGrantResponse(as, client, response), request);
+      } catch (cause) {
+        const error = (cause as { error?: string }).error;
+        if (error === 'authorization_pending') continue;
+        if (error === 'slow_down') {
+          interval += 5000; // CIBA §11: increase the interval by at least 5 seconds
+          continue;
+        }
+        if (error === 'access_denied') throw new StepUpError('denied', 'the user denied the approval', { cause });
+        if (error === 'expired_token') throw new StepUpError('expired', 'the approval request expired', { cause });
+        throw new StepUpError('failed', 'the token request failed', { cause });
+      }
+    }
+  };
+}

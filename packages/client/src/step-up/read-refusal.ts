@@ -1,0 +1,60 @@
+/**
+ * Reads a refusal: is it a step-up the client can answer, and what does it ask for?
+ * Only a Bearer challenge with `insufficient_scope` (RFC 6750 §3.1, 403) or
+ * `insufficient_user_authentication` (RFC 9470 §3, 401) qualifies; `invalid_token` and plain
+ * 401s are not step-ups.
+ */
+import { findBearerChallenge } from '../challenges/index.js';
+import type { StepUpRequest } from './types.js';
+
+async function authorizationDetailsOf(response: Response): Promise<Record<string, unknown>[] | undefined> {
+  if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined;
+  try {
+    const body = (await response.clone().json()) as { authorization_details?: unknown };
+    const details = body?.authorization_details;
+    return Array.isArray(details) && details.every((entry) => typeof entry === 'object' && entry !== null)
+      ? (details as Record<string, unknown>[])
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readStepUpRequest(
+  response: Response,
+  request: Request,
+  heldScopes: readonly string[],
+): Promise<StepUpRequest | undefined> {
+  if (response.status !== 401 && response.status !== 403) return undefined;
+  const challenge = findBearerChallenge(response.headers);
+  const reason = challenge?.error;
+  if (challenge === undefined) return undefined;
+  if (
+    !(reason === 'insufficient_scope' && response.status === 403) &&
+    !(reason === 'insufficient_user_authentication' && response.status === 401)
+  ) {
+    return undefined;
+  }
+  const details = await authorizationDetailsOf(response);
+  return {
+    reason,
+    scope: [...new Set([...heldScopes, ...(challenge.scope ?? [])])],
+    ...(challenge.acrValues === undefined ? {} : { acrValues: challenge.acrValues }),
+    ...(challenge.maxAge === undefined ? {} : { maxAge: challenge.maxAge }),
+    ...(details === undefined ? {} : { authorizationDetails: details }),
+    ...(challenge.resourceMetadata === undefined ? {} : { resourceMetadata: challenge.resourceMetadata }),
+    method: request.method,
+    url: request.url,
+  };
+}
+
+/** Requests that need the same elevation share one key (and so one approval). */
+export function elevationKey(request: StepUpRequest): string {
+  return JSON.stringify([
+    [...request.scope].sort(),
+    request.acrValues ?? [],
+    request.maxAge ?? null,
+    request.authorizationDetails ?? [],
+    request.resourceMetadata ?? new URL(request.url).origin,
+  ]);
+}

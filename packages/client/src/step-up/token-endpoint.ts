@@ -1,0 +1,41 @@
+/**
+ * Step-up without a person: a client-credentials grant at the token endpoint asking for the
+ * scopes, authorization details and resource the challenge named (for service clients whose
+ * authorization server grants them directly).
+ */
+import * as oauth from 'oauth4webapi';
+import { StepUpError } from './errors.js';
+import type { StepUp } from './types.js';
+
+export interface TokenEndpointStepUpOptions {
+  readonly authorizationServer: oauth.AuthorizationServer;
+  readonly client: oauth.Client;
+  readonly clientAuth: oauth.ClientAuth;
+  readonly resource?: (url: string) => string;
+  readonly allowInsecureRequests?: boolean;
+}
+
+export function tokenEndpointStepUp(options: TokenEndpointStepUpOptions): StepUp {
+  const http = options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {};
+  return async (request) => {
+    const parameters = new URLSearchParams({
+      scope: request.scope.join(' '),
+      resource: options.resource?.(request.url) ?? new URL(request.url).origin,
+    });
+    if (request.authorizationDetails !== undefined) {
+      parameters.set('authorization_details', JSON.stringify(request.authorizationDetails));
+    }
+    try {
+      const { authorizationServer: as, client, clientAuth } = options;
+      const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, http);
+      const token = await oauth.processClientCredentialsResponse(as, client, response);
+      return {
+        accessToken: token.access_token,
+        ...(token.expires_in === undefined ? {} : { expiresAt: Date.now() + token.expires_in * 1000 }),
+        singleUse: request.authorizationDetails !== undefined,
+      };
+    } catch (cause) {
+      throw new StepUpError('failed', 'the token request failed', { cause });
+    }
+  };
+}
