@@ -1,0 +1,187 @@
+/**
+ * The demo authorization server: oidc-provider on a loopback port, with an approval inbox.
+ *
+ * Baseline tokens come from the client-credentials grant with minimal scopes; elevated tokens
+ * from CIBA (poll mode), once the user approves the request out of band.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { serveApprovalPage } from './approval-page.js';
+import { type ApprovalInbox, type Decision, type PendingApproval, RateLimiter } from './approvals.js';
+import { CIBA_GRANT, createProvider, MFA } from './provider.js';
+
+export { type ApprovalInbox, type Decision, type PendingApproval, RateLimiter } from './approvals.js';
+export { CIBA_GRANT, MFA } from './provider.js';
+
+export interface AuthorizationServerOptions {
+  readonly port?: number;
+  readonly host?: string;
+  /** Resource identifier → the scopes it accepts. */
+  readonly resources: Readonly<Record<string, readonly string[]>>;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly users?: readonly string[];
+  /** CIBA poll interval the server asks for, in seconds. Default 1. */
+  readonly pollInterval?: number;
+  /** Seconds a user has to approve. Default 120. */
+  readonly approvalTtl?: number;
+  /** Elevated access token lifetime, seconds. Default 300. */
+  readonly elevatedTtl?: number;
+  /** Approval requests allowed per user and client per minute. Default 5. */
+  readonly approvalsPerMinute?: number;
+  /** The `acr` an approval certifies. Default `urn:actiongate:mfa` (tests may weaken it). */
+  readonly approvalAcr?: string;
+  /** Answer the first N polls of each request with `slow_down` (to exercise clients). Default 0. */
+  readonly slowDownFirstPolls?: number;
+}
+
+export interface AuthorizationServer {
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly inbox: ApprovalInbox;
+  /** How many CIBA requests were admitted (not refused by the rate limit). */
+  readonly backchannelRequests: () => number;
+  close(): Promise<void>;
+}
+
+export async function startAuthorizationServer(options: AuthorizationServerOptions): Promise<AuthorizationServer> {
+  const clientId = options.clientId ?? 'invoice-app';
+  const clientSecret = options.clientSecret ?? randomUUID();
+  const pollInterval = options.pollInterval ?? 1;
+  const limiter = new RateLimiter(options.approvalsPerMinute ?? 5, 60_000);
+  const pending = new Map<string, PendingApproval>();
+  const events: ApprovalInbox['events'] = new EventEmitter();
+  const lastPoll = new Map<string, { at: number; count: number }>();
+  let admitted = 0;
+
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://${options.host ?? '127.0.0.1'}:${port}`;
+
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingKey = {
+    ...(await exportJWK(privateKey)),
+    kid: `as-${randomUUID().slice(0, 8)}`,
+    alg: 'RS256',
+    use: 'sig',
+  };
+
+  const provider = createProvider({
+    issuer,
+    keys: [signingKey],
+    resources: options.resources,
+    users: options.users ?? ['alice'],
+    baselineTtl: 3600,
+    elevatedTtl: options.elevatedTtl ?? 300,
+    approvalTtl: options.approvalTtl ?? 120,
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        grant_types: ['client_credentials', CIBA_GRANT],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_post',
+        backchannel_token_delivery_mode: 'poll',
+        authorization_details_types: ['payment_refund'],
+      },
+    ],
+    admitBackchannelRequest(accountId, client) {
+      // Refused before anyone is prompted.
+      if (!limiter.allow(`${accountId} ${client}`)) {
+        throw new errors.SlowDown('too many approval requests for this user; try again later');
+      }
+      admitted++;
+    },
+    async onBackchannelRequest(_ctx: KoaContextWithOIDC, request) {
+      const params = request.params as Record<string, string | undefined>;
+      const approval: PendingApproval = {
+        id: request.jti,
+        accountId: request.accountId as string,
+        clientId: request.clientId as string,
+        scope: request.scope as string,
+        acrValues: params.acr_values,
+        bindingMessage: params.binding_message,
+        authorizationDetails:
+          params.authorization_details === undefined ? undefined : JSON.parse(params.authorization_details),
+        resource: typeof request.resource === 'string' ? request.resource : undefined,
+        createdAt: Date.now(),
+      };
+      pending.set(approval.id, approval);
+      events.emit('pending', approval);
+    },
+  });
+
+  // CIBA §7.3: tell clients how often to poll, and hold them to it (§11: slow_down is a
+  // pending answer that also asks the client to back off).
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (ctx.path === '/backchannel' && ctx.status === 200 && typeof body === 'object' && body !== null) {
+      body.interval = pollInterval;
+    }
+    const params = ctx.oidc?.params as Record<string, unknown> | undefined;
+    if (ctx.path !== '/token' || params?.grant_type !== CIBA_GRANT || body?.error !== 'authorization_pending') return;
+    const id = String(params.auth_req_id);
+    const previous = lastPoll.get(id) ?? { at: 0, count: 0 };
+    const now = Date.now();
+    lastPoll.set(id, { at: now, count: previous.count + 1 });
+    if (now - previous.at < pollInterval * 1000 - 250 || previous.count < (options.slowDownFirstPolls ?? 0)) {
+      ctx.body = { error: 'slow_down', error_description: 'poll less often' };
+    }
+  });
+
+  const inbox: ApprovalInbox = {
+    events,
+    list: () => [...pending.values()],
+    async decide(id: string, decision: Decision) {
+      const approval = pending.get(id);
+      if (approval === undefined) return false;
+      pending.delete(id);
+      const request = await provider.BackchannelAuthenticationRequest.find(id, { ignoreExpiration: true });
+      if (request === undefined) return false;
+      if (decision === 'deny') {
+        await provider.backchannelResult(request, new errors.AccessDenied('the user denied the request'));
+      } else {
+        const grant = new provider.Grant({ accountId: approval.accountId, clientId: approval.clientId });
+        grant.addOIDCScope('openid');
+        if (approval.resource !== undefined) grant.addResourceScope(approval.resource, approval.scope);
+        await grant.save();
+        await provider.backchannelResult(request, grant, {
+          acr: options.approvalAcr ?? MFA,
+          authTime: Math.floor(Date.now() / 1000),
+          ...(approval.authorizationDetails === undefined ? {} : { rar: approval.authorizationDetails as never }),
+        });
+      }
+      events.emit('decided', approval, decision);
+      return true;
+    },
+  };
+
+  const callback = provider.callback();
+  server.on('request', async (req, res) => {
+    if (await serveApprovalPage(inbox, req, res)) return;
+    callback(req, res);
+  });
+
+  return {
+    issuer,
+    jwksUri: `${issuer}/jwks`,
+    clientId,
+    clientSecret,
+    inbox,
+    backchannelRequests: () => admitted,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
