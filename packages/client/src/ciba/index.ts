@@ -30,12 +30,13 @@ export interface CibaStepUpOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** CIBA §7.1: a short message the user sees on both devices, naming what is approved. */
+/**
+ * CIBA §7.1: a short message the user sees on both devices, naming the action (method and
+ * path) and the resource (its host), e.g. `POST /invoices/inv_1001/refund at api.example.com`.
+ */
 export function defaultBindingMessage(request: StepUpRequest): string {
-  const { pathname } = new URL(request.url);
-  const identifier = request.authorizationDetails?.find((entry) => typeof entry.identifier === 'string')?.identifier;
-  const action = `${request.method} ${pathname}`;
-  return identifier === undefined ? action : `${action} (${String(identifier)})`;
+  const { host, pathname } = new URL(request.url);
+  return `${request.method} ${pathname} at ${host}`;
 }
 
 function toElevated(response: oauth.TokenEndpointResponse, request: StepUpRequest): ElevatedToken {

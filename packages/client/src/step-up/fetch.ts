@@ -20,7 +20,7 @@ export interface StepUpFetchOptions {
   readonly fetch?: typeof fetch;
 }
 
-export type StepUpFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+export type StepUpFetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
   const send = options.fetch ?? globalThis.fetch;

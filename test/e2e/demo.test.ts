@@ -1,0 +1,52 @@
+/**
+ * `pnpm demo` as a new user runs it: exits 0, tells the whole story, within 20 s, and leaves
+ * no server behind.
+ */
+import { spawn } from 'node:child_process';
+import { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function accepts(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => resolve(socket.destroy() === socket)).once('error', () => resolve(false));
+    socket.connect(Number(port), hostname);
+  });
+}
+
+it('pnpm demo runs the story end to end and exits 0 in under 20 s', async () => {
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@actiongate/source', '--import', 'tsx', 'examples/demo/src/demo.ts'],
+    {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const elapsed = Date.now() - started;
+
+  expect(code).toBe(0);
+  expect(elapsed).toBeLessThan(20_000);
+  expect(stdout).toContain('GET /invoices → 200, 10 invoices');
+  expect(stdout).toMatch(/POST \/invoices\/inv_1001\/refund → 401/);
+  expect(stdout).toContain('error="insufficient_user_authentication", scope="payments:refund"');
+  expect(stdout).toContain('asks alice to approve: "POST /invoices/inv_1001/refund at');
+  expect(stdout).toContain('acr urn:actiongate:mfa, lifetime 300 s');
+  expect(stdout).toContain('POST /invoices/inv_1001/refund → 200 {"id":"inv_1001","status":"refunded"}');
+  expect(stdout).toContain('→ 401 The access token was already used');
+  expect(stdout).toContain('StepUpError denied');
+
+  const [, asUrl, apiUrl] = /authorization server \((\S+)\) and the Express invoice API \((\S+)\)/.exec(stdout) ?? [];
+  expect(await accepts(asUrl as string)).toBe(false);
+  expect(await accepts(apiUrl as string)).toBe(false);
+});
