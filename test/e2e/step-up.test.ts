@@ -42,7 +42,9 @@ describe.each(EXAMPLES)('%s: step-up end to end', (name) => {
       headers: { authorization: `Bearer ${approved.token.accessToken}` },
     });
     expect(replay.status).toBe(401);
-    expect((await replay.json()).error_description).toBe('The access token was already used');
+    expect(((await replay.json()) as { error_description: string }).error_description).toBe(
+      'The access token was already used',
+    );
   });
 
   it('a denial ends cleanly with a StepUpError, and no retry', async () => {

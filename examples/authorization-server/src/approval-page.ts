@@ -5,13 +5,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApprovalInbox, PendingApproval } from './approvals.js';
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 function row(approval: PendingApproval): string {
   const details = approval.authorizationDetails === undefined ? '' : JSON.stringify(approval.authorizationDetails);
-  return `<li><strong>${escape(approval.bindingMessage ?? '(no message)')}</strong> for ${escape(approval.accountId)}
-  by ${escape(approval.clientId)}: scope <code>${escape(approval.scope)}</code> <code>${escape(details)}</code>
-  <form method="post" action="/approvals/${escape(approval.id)}">
+  return `<li><strong>${escapeHtml(approval.bindingMessage ?? '(no message)')}</strong> for ${escapeHtml(approval.accountId)}
+  by ${escapeHtml(approval.clientId)}: scope <code>${escapeHtml(approval.scope)}</code> <code>${escapeHtml(details)}</code>
+  <form method="post" action="/approvals/${escapeHtml(approval.id)}">
     <button name="decision" value="approve">Approve</button> <button name="decision" value="deny">Deny</button>
   </form></li>`;
 }

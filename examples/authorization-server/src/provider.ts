@@ -102,8 +102,8 @@ export function createProvider(settings: ProviderSettings): Provider {
         validateRequestContext: () => undefined,
         // CIBA §7.1: shown to the user; free text, bounded.
         validateBindingMessage(_ctx, message) {
-          if (message !== undefined && (message.length > 120 || /[\u0000-\u001f]/.test(message))) {
-            throw new errors.InvalidBindingMessage('binding_message must be up to 120 printable characters');
+          if (message !== undefined && (message.length > 120 || !/^[\x20-\x7e]*$/.test(message))) {
+            throw new errors.InvalidBindingMessage('binding_message must be up to 120 printable ASCII characters');
           }
         },
         verifyUserCode(ctx, account) {

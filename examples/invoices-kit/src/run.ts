@@ -8,7 +8,7 @@ import { createGate, type Gate, type ReplayStore } from '@actiongate/core';
 import { RedisReplayStore } from '@actiongate/redis';
 import { type InvoiceAction, invoiceActions } from './actions.js';
 import { type ExampleConfig, ExampleConfigError, readConfig } from './config.js';
-import { createDemoIssuer, type DemoIssuer } from './demo-issuer.js';
+import { printHint, startEmbeddedAuthorizationServer } from './embedded-as.js';
 import { InvoiceStore } from './invoices.js';
 
 export interface ExampleSetup {
@@ -32,9 +32,8 @@ function originOf(address: AddressInfo): string {
 }
 
 function buildGate(
-  config: ExampleConfig,
   audience: string,
-  demo: DemoIssuer | undefined,
+  issuer: { readonly issuer: string; readonly jwksUri: string },
   replayStore: ReplayStore | undefined,
 ): Gate<InvoiceAction> {
   return createGate({
@@ -43,30 +42,8 @@ function buildGate(
     realm: 'invoices',
     // Without REDIS_URL, single-use token ids are recorded in this process's memory.
     ...(replayStore === undefined ? {} : { replayStore }),
-    issuers: [
-      demo === undefined
-        ? { issuer: config.issuer as string, jwksUri: config.jwksUri as string, jwksTimeout: JWKS_TIMEOUT_MS }
-        : { issuer: demo.issuer, jwks: demo.jwks },
-    ],
+    issuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri, jwksTimeout: JWKS_TIMEOUT_MS }],
   });
-}
-
-async function printDemoHint(demo: DemoIssuer, origin: string, audience: string): Promise<void> {
-  const token = await demo.mint(audience, 'invoices:read');
-  process.stderr.write(
-    [
-      '',
-      `No ISSUER set: tokens come from the embedded demo issuer (${demo.issuer}).`,
-      'A baseline token with scope "invoices:read", valid for an hour:',
-      '',
-      `  curl -s ${origin}/invoices -H 'Authorization: Bearer ${token}'`,
-      '',
-      'The same token is refused for an export (403 insufficient_scope):',
-      '',
-      `  curl -si -X POST ${origin}/invoices/export -H 'Authorization: Bearer ${token}'`,
-      '',
-    ].join('\n'),
-  );
 }
 
 export async function runExample(createListener: ListenerFactory): Promise<void> {
@@ -85,22 +62,28 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
   });
   const origin = originOf(server.address() as AddressInfo);
   const audience = config.audience ?? origin;
-  const demo = config.issuer === undefined ? await createDemoIssuer(`${origin}/demo-issuer`) : undefined;
+  const embedded =
+    config.issuer === undefined ? await startEmbeddedAuthorizationServer(audience, config.host) : undefined;
+  const issuer = embedded ?? { issuer: config.issuer as string, jwksUri: config.jwksUri as string };
 
   let gate: Gate<InvoiceAction>;
   try {
     const redis = config.redisUrl === undefined ? undefined : new RedisReplayStore({ url: config.redisUrl });
     await redis?.ready(); // the first attempt only: while Redis is down, refunds get 503 until it is back
-    gate = buildGate(config, audience, demo, redis);
+    gate = buildGate(audience, issuer, redis);
   } catch (error) {
     server.close();
     fail(error instanceof Error ? error.message : String(error));
   }
   server.on('request', createListener({ gate, store: new InvoiceStore() }));
   process.stdout.write(`listening on ${origin}\n`);
-  if (demo !== undefined) await printDemoHint(demo, origin, audience);
+  if (embedded !== undefined) await printHint(embedded, origin, audience);
 
-  const stop = () => server.close(() => process.exit(0));
+  const stop = () => {
+    void embedded?.close();
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

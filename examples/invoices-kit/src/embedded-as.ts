@@ -1,0 +1,42 @@
+/**
+ * The contract's embedded demo authorization server, used when `ISSUER` is unset: the demo
+ * oidc-provider in this process, trusting this example as its one resource.
+ */
+import { type AuthorizationServer, startAuthorizationServer } from '@actiongate-examples/authorization-server';
+import { invoiceActions } from './actions.js';
+
+export async function startEmbeddedAuthorizationServer(audience: string, host: string): Promise<AuthorizationServer> {
+  const scopes = [...new Set(invoiceActions.names.flatMap((name) => invoiceActions.get(name).scopesUsed))];
+  return startAuthorizationServer({ host, resources: { [audience]: scopes }, clientSecret: 'demo-secret' });
+}
+
+/** A baseline token (client credentials, `invoices:read`) and ready commands, on stderr. */
+export async function printHint(as: AuthorizationServer, origin: string, audience: string): Promise<void> {
+  const response = await fetch(`${as.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: as.clientId,
+      client_secret: as.clientSecret,
+      scope: 'invoices:read',
+      resource: audience,
+    }),
+  });
+  const { access_token: token } = (await response.json()) as { access_token: string };
+  process.stderr.write(
+    [
+      '',
+      `No ISSUER set: the embedded demo authorization server runs at ${as.issuer}`,
+      `(client ${as.clientId} / ${as.clientSecret}; approvals at ${as.issuer}/approvals).`,
+      'A baseline token with scope "invoices:read", valid for an hour:',
+      '',
+      `  curl -s ${origin}/invoices -H 'Authorization: Bearer ${token}'`,
+      '',
+      'The same token is refused for an export (403 insufficient_scope):',
+      '',
+      `  curl -si -X POST ${origin}/invoices/export -H 'Authorization: Bearer ${token}'`,
+      '',
+    ].join('\n'),
+  );
+}
