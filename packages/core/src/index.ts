@@ -40,6 +40,7 @@ export {
 } from './metadata/index.js';
 export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './replay/index.js';
 export { readScopes, type ScopeClaim, type ScopeReader, type ScopeSource } from './scopes/index.js';
+export type { TokenCacheOptions } from './verify/cache.js';
 export { RFC9068_REQUIRED_CLAIMS } from './verify/claims.js';
 export type { AccessTokenClaims, VerifiedToken } from './verify/index.js';
 export type { IssuerOptions } from './verify/options.js';

@@ -31,23 +31,32 @@ export interface ExpressActionGate<N extends string> {
   readonly metadata: RequestHandler;
 }
 
-/** Writes a refusal: status, challenge headers and the JSON error body. */
+const serialised = new WeakMap<object, string>();
+
+/** Writes a refusal: status, challenge headers and the JSON error body (serialised once per refusal). */
 export function sendRefusal(res: Response, refusal: Refusal): void {
+  let body = serialised.get(refusal.body);
+  if (body === undefined) {
+    body = JSON.stringify(refusal.body);
+    serialised.set(refusal.body, body);
+  }
   res.status(refusal.status);
   for (const name in refusal.headers) res.setHeader(name, refusal.headers[name] as string);
-  res.json(refusal.body);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(body);
 }
 
 function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>): RequestHandler {
-  return function requireAction(req: Request, res: Response, next: NextFunction): void {
-    gate.decide(prepared, requestFacts(req)).then((decision: Decision<N>) => {
-      if (decision.allow) {
-        req.auth = decision.auth;
-        next();
-      } else {
-        sendRefusal(res, decision);
-      }
-    }, next);
+  return async function requireAction(req: Request, res: Response, next: NextFunction): Promise<void> {
+    let decision: Decision<N>;
+    try {
+      decision = await gate.decide(prepared, requestFacts(req));
+    } catch (error) {
+      return next(error); // only an undeclared action name, which prepare() already ruled out
+    }
+    if (!decision.allow) return sendRefusal(res, decision);
+    req.auth = decision.auth;
+    next();
   };
 }
 

@@ -14,6 +14,7 @@ import type { RequestFacts } from '../facts.js';
 import { buildMetadata, metadataPathFor, metadataUrlFor, type ProtectedResourceMetadata } from '../metadata/index.js';
 import { MemoryReplayStore } from '../replay/memory.js';
 import type { ReplayStore } from '../replay/types.js';
+import { withTokenCache } from '../verify/cache.js';
 import { type AccessTokenClaims, createVerifier, type VerifiedToken } from '../verify/index.js';
 import { auditEvent } from './audit-event.js';
 import { refusalFor, runChecks, runContextCheck } from './evaluate.js';
@@ -71,7 +72,10 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   const { actions } = options;
   const challenge: ChallengeOptions = config;
   const refusals = buildCommonRefusals(challenge);
-  const verify = createVerifier(config);
+  const verify =
+    config.tokenCache === false
+      ? createVerifier(config)
+      : withTokenCache(createVerifier(config), config.tokenCache, config.now, config.clockTolerance);
   const prepared = new Map<string, PreparedAction<N>>();
   // Every action is prepared now, so that a bad declaration fails at start-up.
   for (const name of actions.names) prepared.set(name, prepareAction(actions.get(name), challenge));

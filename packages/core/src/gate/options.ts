@@ -11,6 +11,7 @@ import type { ExtractOptions } from '../extract/index.js';
 import { metadataUrlFor, parseResourceIdentifier } from '../metadata/index.js';
 import type { ReplayStore } from '../replay/types.js';
 import { DEFAULT_SCOPE_SOURCE, type ScopeSource } from '../scopes/index.js';
+import { DEFAULT_TOKEN_CACHE, type TokenCacheOptions } from '../verify/cache.js';
 import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
 import { normalizeTyp, type VerifierOptions } from '../verify/index.js';
 import { type IssuerOptions, normalizeIssuer } from '../verify/options.js';
@@ -60,6 +61,11 @@ export interface GateOptions<N extends string = string> {
   readonly replayStore?: ReplayStore;
   /** A replay store slower than this many ms fails the request closed with 503. Default 1000. */
   readonly replayTimeout?: number;
+  /**
+   * The verified-token cache (on by default): `{ ttl: 60, maxEntries: 10000, maxBytes: 16 MiB }`,
+   * or `false` to verify every request's signature afresh.
+   */
+  readonly tokenCache?: false | TokenCacheOptions;
 }
 
 /** Validated options: what the verifier, the extractor and the challenges each need, and the rest. */
@@ -67,6 +73,7 @@ export interface NormalizedGateOptions extends VerifierOptions, ExtractOptions, 
   readonly resource: string;
   readonly replayStore: ReplayStore | undefined;
   readonly replayTimeout: number;
+  readonly tokenCache: false | Required<TokenCacheOptions>;
 }
 
 const KNOWN = new Set([
@@ -89,6 +96,7 @@ const KNOWN = new Set([
   'now',
   'replayStore',
   'replayTimeout',
+  'tokenCache',
 ]);
 
 function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {
@@ -110,6 +118,18 @@ function challengeText(option: string, value: string): string {
     throw new ConfigurationError(option, 'may contain only printable ASCII without `"` or `\\` (RFC 6750 §3)');
   }
   return value;
+}
+
+function tokenCacheOptions(value: GateOptions['tokenCache']): false | Required<TokenCacheOptions> {
+  if (value === false) return false;
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new ConfigurationError('tokenCache', 'must be false or { ttl, maxEntries, maxBytes }');
+  }
+  return {
+    ttl: wholeNumber('tokenCache.ttl', value?.ttl, DEFAULT_TOKEN_CACHE.ttl, 1),
+    maxEntries: wholeNumber('tokenCache.maxEntries', value?.maxEntries, DEFAULT_TOKEN_CACHE.maxEntries, 1),
+    maxBytes: wholeNumber('tokenCache.maxBytes', value?.maxBytes, DEFAULT_TOKEN_CACHE.maxBytes, 1024),
+  };
 }
 
 export function normalizeGateOptions(options: GateOptions): NormalizedGateOptions {
@@ -195,5 +215,6 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
     now,
     replayStore,
     replayTimeout: wholeNumber('replayTimeout', options.replayTimeout, 1000, 1),
+    tokenCache: tokenCacheOptions(options.tokenCache),
   };
 }

@@ -46,7 +46,17 @@ export function checkClaims(
     const value = claims[claim];
     if (value !== undefined && !(CLAIM_TYPES[claim] as (v: unknown) => boolean)(value)) return 'token_claims';
   }
-  // `jose` checks `exp` and `nbf`; an `iat` or `auth_time` in the future is checked here.
+  return checkTimes(claims, now, tolerance);
+}
+
+/**
+ * The clock checks, repeated on every request even for a cached token: `exp` (RFC 7519
+ * §4.1.4, `exp <= now - tolerance` is expired, as `jose` has it), `nbf` (§4.1.5), and an `iat`
+ * or `auth_time` beyond the tolerance in the future.
+ */
+export function checkTimes(claims: JWTPayload, now: number, tolerance: number): RefusalCode | undefined {
+  if (typeof claims.exp === 'number' && claims.exp <= now - tolerance) return 'token_expired';
+  if (typeof claims.nbf === 'number' && claims.nbf > now + tolerance) return 'token_not_yet_valid';
   if (typeof claims.iat === 'number' && claims.iat > now + tolerance) return 'token_not_yet_valid';
   if (typeof claims.auth_time === 'number' && claims.auth_time > now + tolerance) return 'token_not_yet_valid';
   return undefined;

@@ -1,0 +1,128 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createTestIssuer, type TestIssuer, testGate } from '../../test/tokens.js';
+import { defineActions } from '../actions/index.js';
+import { TokenRejectedError } from '../errors.js';
+import { withTokenCache } from './cache.js';
+import type { AccessTokenClaims, VerifiedToken, Verifier } from './index.js';
+
+const NOW = 1_800_000_000_000;
+const seconds = NOW / 1000;
+
+/** A stand-in for signature verification that counts its calls. */
+function countingVerifier(exp = seconds + 300) {
+  const calls: string[] = [];
+  const verify: Verifier = async (token) => {
+    calls.push(token);
+    if (token.startsWith('bad')) throw new TokenRejectedError('token_signature');
+    const claims = { iss: 'i', exp, iat: seconds, sub: token } as AccessTokenClaims;
+    return { claims, issuer: 'i', scopes: new Set(['a']) } satisfies VerifiedToken;
+  };
+  return { verify, calls };
+}
+
+const options = { ttl: 60, maxEntries: 100, maxBytes: 1024 * 1024 };
+
+describe('the verified-token cache', () => {
+  it('verifies a token once, then serves it from the cache', async () => {
+    const { verify, calls } = countingVerifier();
+    const cached = withTokenCache(verify, options, () => NOW, 60);
+    await cached('t1');
+    await cached('t1');
+    expect(calls).toEqual(['t1']);
+  });
+
+  it('still refuses a cached token once it expires (exp checked on every request)', async () => {
+    let now = NOW;
+    const { verify } = countingVerifier(seconds + 10);
+    const cached = withTokenCache(verify, { ...options, ttl: 3600 }, () => now, 60);
+    expect((await cached('t1')).claims.sub).toBe('t1');
+    now = NOW + 69_000; // exp + 59 s: within the tolerance
+    expect((await cached('t1')).claims.sub).toBe('t1');
+    now = NOW + 70_000; // exp + 60 s
+    await expect(cached('t1')).rejects.toMatchObject({ reason: 'token_expired' });
+  });
+
+  it('never caches a failure', async () => {
+    const { verify, calls } = countingVerifier();
+    const cached = withTokenCache(verify, options, () => NOW, 60);
+    await expect(cached('bad1')).rejects.toBeInstanceOf(TokenRejectedError);
+    await expect(cached('bad1')).rejects.toBeInstanceOf(TokenRejectedError);
+    expect(calls).toEqual(['bad1', 'bad1']);
+  });
+
+  it('holds its entry cap under a spray of distinct tokens', async () => {
+    const { verify, calls } = countingVerifier();
+    const cached = withTokenCache(verify, { ...options, maxEntries: 100 }, () => NOW, 60);
+    for (let i = 0; i < 1000; i++) await cached(`t${i}`);
+    await cached('t999'); // recent: still cached
+    await cached('t0'); // long evicted: verified again
+    expect(calls.filter((token) => token === 't999')).toHaveLength(1);
+    expect(calls.filter((token) => token === 't0')).toHaveLength(2);
+  });
+
+  it('holds its byte cap', async () => {
+    const { verify, calls } = countingVerifier();
+    // Each entry is a few hundred bytes: 4 KiB holds only a handful.
+    const cached = withTokenCache(verify, { ...options, maxBytes: 4096 }, () => NOW, 60);
+    for (let i = 0; i < 50; i++) await cached(`token-${i}`);
+    await cached('token-0');
+    expect(calls.filter((token) => token === 'token-0')).toHaveLength(2);
+  });
+
+  it('keeps an entry no longer than ttl', async () => {
+    const { verify, calls } = countingVerifier();
+    const cached = withTokenCache(verify, { ...options, ttl: 1 }, () => NOW, 60);
+    await cached('t1');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await cached('t1');
+    expect(calls).toEqual(['t1', 't1']);
+  });
+});
+
+describe('the gate with the cache', () => {
+  let issuer: TestIssuer;
+  beforeAll(async () => {
+    issuer = await createTestIssuer(() => NOW);
+  });
+  const actions = defineActions({
+    read: { scopes: ['invoices:read'] },
+    delete: { scopes: ['invoices:read'], maxTokenAge: 300 },
+    refund: { scopes: ['invoices:read'], singleUse: true },
+  });
+
+  it('still runs every per-request check on a cached token', async () => {
+    let now = NOW;
+    const gate = testGate(issuer, actions, { now: () => now });
+    const token = await issuer.mint({ scope: 'invoices:read', exp: seconds + 3600 });
+    expect((await gate.decide('delete', bearer(token))).allow).toBe(true);
+    now = NOW + 301_000;
+    const stale = await gate.decide('delete', bearer(token));
+    expect(stale.allow ? undefined : stale.code).toBe('token_not_fresh');
+    expect((await gate.decide('refund', bearer(token))).allow).toBe(true);
+    const replay = await gate.decide('refund', bearer(token));
+    expect(replay.allow ? undefined : replay.code).toBe('token_replayed');
+  });
+
+  it('decides exactly as without it', async () => {
+    const on = testGate(issuer, actions, { now: () => NOW });
+    const off = testGate(issuer, actions, { now: () => NOW, tokenCache: false });
+    const tokens = [
+      await issuer.mint({ scope: 'invoices:read' }),
+      await issuer.mint({ scope: 'other' }),
+      await issuer.mint({ scope: 'invoices:read', iat: seconds - 400 }),
+      await issuer.mint({ scope: 'invoices:read', exp: seconds - 100 }),
+      'not-a-token',
+    ];
+    for (const token of [...tokens, ...tokens]) {
+      for (const action of ['read', 'delete'] as const) {
+        const [a, b] = [await on.decide(action, bearer(token)), await off.decide(action, bearer(token))];
+        expect(a.allow ? 'allow' : a.code).toBe(b.allow ? 'allow' : b.code);
+      }
+    }
+  });
+
+  it('names its options when they are wrong', () => {
+    expect(() => testGate(issuer, actions, { tokenCache: { ttl: 0 } })).toThrow(/tokenCache\.ttl/);
+    expect(() => testGate(issuer, actions, { tokenCache: true as never })).toThrow(/tokenCache/);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The verified-token cache: after a token's signature and claims verify, the result is kept
+ * in a bounded LRU (a cap in entries and in bytes) for at most `ttl` and never past `exp`.
+ * Only signature and static-claim verification is cached: every request still checks `exp`,
+ * `nbf` and `iat` against the clock, and the gate still runs every per-request check
+ * (freshness, user authentication, binding, single use). Failures are never cached.
+ *
+ * The cost: a key removed from the issuer's key set keeps its already-verified tokens valid
+ * for at most `ttl` more seconds (default 60).
+ */
+import { LRUCache } from 'lru-cache';
+import { TokenRejectedError } from '../errors.js';
+import { checkTimes } from './claims.js';
+import type { VerifiedToken, Verifier } from './index.js';
+
+export interface TokenCacheOptions {
+  /** Seconds an entry may live, at most. Default 60. */
+  readonly ttl?: number;
+  /** Most entries. Default 10000. */
+  readonly maxEntries?: number;
+  /** Most bytes (tokens plus their claims, estimated). Default 16 MiB. */
+  readonly maxBytes?: number;
+}
+
+interface Entry {
+  readonly verified: VerifiedToken;
+  readonly bytes: number;
+}
+
+export const DEFAULT_TOKEN_CACHE = Object.freeze({ ttl: 60, maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 });
+
+export function withTokenCache(
+  verify: Verifier,
+  options: Required<TokenCacheOptions>,
+  now: () => number,
+  clockTolerance: number,
+): Verifier {
+  const cache = new LRUCache<string, Entry>({
+    max: options.maxEntries,
+    maxSize: options.maxBytes,
+    // UTF-16 strings: two bytes a character, for the key and the serialised claims.
+    sizeCalculation: (entry, token) => token.length * 2 + entry.bytes,
+    ttl: options.ttl * 1000,
+  });
+
+  return async function cachedVerify(token) {
+    const hit = cache.get(token);
+    if (hit !== undefined) {
+      const refusal = checkTimes(hit.verified.claims, Math.floor(now() / 1000), clockTolerance);
+      if (refusal === undefined) return hit.verified;
+      cache.delete(token);
+      throw new TokenRejectedError(refusal);
+    }
+    const verified = await verify(token);
+    const ttl = Math.min(options.ttl * 1000, verified.claims.exp * 1000 - now());
+    if (ttl > 0) {
+      const bytes = JSON.stringify(verified.claims).length * 2 + 256;
+      if (bytes + token.length * 2 <= options.maxBytes) cache.set(token, { verified, bytes }, { ttl });
+    }
+    return verified;
+  };
+}
