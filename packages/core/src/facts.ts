@@ -6,7 +6,7 @@ export interface RequestFacts {
   readonly path: string;
   /**
    * Every `Authorization` field value, in order. Node keeps only the first of repeated
-   * `Authorization` headers in `req.headers`; adapters read `req.headersDistinct` instead so
+   * `Authorization` headers in `req.headers`; adapters read `req.rawHeaders` instead so
    * that a repeated header is seen and refused.
    */
   readonly authorization: string | readonly string[] | undefined;

@@ -91,7 +91,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   async function authorize(entry: PreparedAction<N>, token: VerifiedToken, facts: RequestFacts): Promise<Decision<N>> {
     const context = { facts, token, action: entry.action, now: config.now() };
     const verdict = runChecks(entry, context);
-    await runContextCheck(entry, context, verdict);
+    if (entry.action.check !== undefined) await runContextCheck(entry, context, verdict);
     const refusal = refusalFor(entry, verdict);
     if (refusal !== undefined) return refusal;
     if (entry.action.singleUse) {
@@ -112,7 +112,8 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   }
 
   async function decide(target: N | PreparedAction<N>, facts: RequestFacts): Promise<Decision<N>> {
-    const started = performance.now();
+    const hook = options.onDecision;
+    const started = hook === undefined ? 0 : performance.now();
     let entry: PreparedAction<N>;
     let token: VerifiedToken | undefined;
     let decision: Decision<N>;
@@ -122,7 +123,8 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       const extraction = extractToken(facts, config);
       if ('refusal' in extraction) decision = refusals[extraction.refusal];
       else {
-        token = await verify(extraction.token);
+        const verified = verify(extraction.token);
+        token = verified instanceof Promise ? await verified : verified;
         decision = await authorize(entry, token, facts);
       }
     } catch (error) {
@@ -131,8 +133,8 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       decision = refusals[refusalCodeFor(error)];
       if (!(error instanceof TokenRejectedError)) cause = error;
     }
-    if (options.onDecision !== undefined) {
-      emitDecision(options.onDecision, auditEvent(entry, facts, decision, token, performance.now() - started, cause));
+    if (hook !== undefined) {
+      emitDecision(hook, auditEvent(entry, facts, decision, token, performance.now() - started, cause));
     }
     return decision;
   }

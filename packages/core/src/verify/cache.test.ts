@@ -39,14 +39,14 @@ describe('the verified-token cache', () => {
     now = NOW + 69_000; // exp + 59 s: within the tolerance
     expect((await cached('t1')).claims.sub).toBe('t1');
     now = NOW + 70_000; // exp + 60 s
-    await expect(cached('t1')).rejects.toMatchObject({ reason: 'token_expired' });
+    await expect((async () => cached('t1'))()).rejects.toMatchObject({ reason: 'token_expired' });
   });
 
   it('never caches a failure', async () => {
     const { verify, calls } = countingVerifier();
     const cached = withTokenCache(verify, options, () => NOW, 60);
-    await expect(cached('bad1')).rejects.toBeInstanceOf(TokenRejectedError);
-    await expect(cached('bad1')).rejects.toBeInstanceOf(TokenRejectedError);
+    await expect((async () => cached('bad1'))()).rejects.toBeInstanceOf(TokenRejectedError);
+    await expect((async () => cached('bad1'))()).rejects.toBeInstanceOf(TokenRejectedError);
     expect(calls).toEqual(['bad1', 'bad1']);
   });
 

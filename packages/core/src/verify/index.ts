@@ -49,7 +49,8 @@ export interface VerifierOptions {
   readonly now: () => number;
 }
 
-export type Verifier = (token: string) => Promise<VerifiedToken>;
+/** Verifies a token; a cached result may come back synchronously. Failures throw or reject. */
+export type Verifier = (token: string) => VerifiedToken | Promise<VerifiedToken>;
 
 /** RFC 9068 §4 / RFC 8725 §3.11: media types compare case-insensitively, `application/` optional. */
 export function normalizeTyp(typ: string): string {
