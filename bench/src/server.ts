@@ -94,6 +94,9 @@ const kinds: Record<string, () => RequestListener> = {
     ]),
 };
 
+// A clean exit on SIGTERM, so that --cpu-prof can write its profile.
+process.once('SIGTERM', () => process.exit(0));
+
 const build = kinds[KIND];
 if (build === undefined) throw new Error(`unknown KIND ${KIND}; known: ${Object.keys(kinds).join(', ')}`);
 const server = createServer(build()).listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {

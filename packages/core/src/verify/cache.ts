@@ -27,6 +27,9 @@ interface Entry {
   readonly bytes: number;
 }
 
+/** Bytes for the claims object, the scope set, the entry and the LRU's bookkeeping. */
+const ENTRY_OVERHEAD = 512;
+
 export const DEFAULT_TOKEN_CACHE = Object.freeze({ ttl: 60, maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 });
 
 export function withTokenCache(
@@ -38,8 +41,9 @@ export function withTokenCache(
   const cache = new LRUCache<string, Entry>({
     max: options.maxEntries,
     maxSize: options.maxBytes,
-    // UTF-16 strings: two bytes a character, for the key and the serialised claims.
-    sizeCalculation: (entry, token) => token.length * 2 + entry.bytes,
+    // Tokens are ASCII, which V8 stores one byte a character; claims are estimated by their
+    // serialised length plus the objects that hold them.
+    sizeCalculation: (entry, token) => token.length + entry.bytes,
     ttl: options.ttl * 1000,
   });
 
@@ -47,8 +51,8 @@ export function withTokenCache(
     const verified = await verify(token);
     const ttl = Math.min(options.ttl * 1000, verified.claims.exp * 1000 - now());
     if (ttl > 0) {
-      const bytes = JSON.stringify(verified.claims).length * 2 + 256;
-      if (bytes + token.length * 2 <= options.maxBytes) cache.set(token, { verified, bytes }, { ttl });
+      const bytes = JSON.stringify(verified.claims).length + ENTRY_OVERHEAD;
+      if (bytes + token.length <= options.maxBytes) cache.set(token, { verified, bytes }, { ttl });
     }
     return verified;
   }
