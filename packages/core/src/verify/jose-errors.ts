@@ -6,14 +6,15 @@ import type { RefusalCode } from '../challenge/codes.js';
 
 export function refusalForJoseError(error: unknown): RefusalCode | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const { code, claim } = error as { code?: unknown; claim?: unknown };
+  const { code, claim, reason } = error as { code?: unknown; claim?: unknown; reason?: unknown };
   switch (code) {
     case 'ERR_JWT_EXPIRED':
       return 'token_expired';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
       if (claim === 'iss') return 'token_issuer';
       if (claim === 'aud') return 'token_audience';
-      if (claim === 'nbf' || claim === 'iat') return 'token_not_yet_valid';
+      // A time claim of the wrong type is `invalid`; one in the future failed its check.
+      if ((claim === 'nbf' || claim === 'iat') && reason === 'check_failed') return 'token_not_yet_valid';
       return 'token_claims';
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return 'token_signature';
