@@ -8,7 +8,6 @@ import { createGate, type Gate, type ReplayStore } from '@actiongate/core';
 import { RedisReplayStore } from '@actiongate/redis';
 import { type InvoiceAction, invoiceActions } from './actions.js';
 import { type ExampleConfig, ExampleConfigError, readConfig } from './config.js';
-import { printHint, startEmbeddedAuthorizationServer } from './embedded-as.js';
 import { InvoiceStore } from './invoices.js';
 
 export interface ExampleSetup {
@@ -62,8 +61,9 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
   });
   const origin = originOf(server.address() as AddressInfo);
   const audience = config.audience ?? origin;
-  const embedded =
-    config.issuer === undefined ? await startEmbeddedAuthorizationServer(audience, config.host) : undefined;
+  // Loaded only when needed: oidc-provider is the demo's, not a dependency of a configured server.
+  const demo = config.issuer === undefined ? await import('./embedded-as.js') : undefined;
+  const embedded = await demo?.startEmbeddedAuthorizationServer(audience, config.host);
   const issuer = embedded ?? { issuer: config.issuer as string, jwksUri: config.jwksUri as string };
 
   let gate: Gate<InvoiceAction>;
@@ -77,7 +77,7 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
   }
   server.on('request', createListener({ gate, store: new InvoiceStore() }));
   process.stdout.write(`listening on ${origin}\n`);
-  if (embedded !== undefined) await printHint(embedded, origin, audience);
+  if (demo !== undefined && embedded !== undefined) await demo.printHint(embedded, origin, audience);
 
   const stop = () => {
     void embedded?.close();
