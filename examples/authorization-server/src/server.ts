@@ -6,18 +6,11 @@ import { createInterface } from 'node:readline/promises';
 import { startAuthorizationServer } from './index.js';
 
 const resource = process.env.RESOURCE || 'http://127.0.0.1:3000';
+const DEFAULT_SCOPES = 'invoices:read invoices:export invoices:admin invoices:write invoices:delete payments:refund';
 const server = await startAuthorizationServer({
   port: Number(process.env.PORT || 4000),
-  resources: {
-    [resource]: [
-      'invoices:read',
-      'invoices:export',
-      'invoices:admin',
-      'invoices:write',
-      'invoices:delete',
-      'payments:refund',
-    ],
-  },
+  // The invoice example's scopes by default; SCOPES (space-separated) for another resource.
+  resources: { [resource]: (process.env.SCOPES || DEFAULT_SCOPES).split(' ') },
   clientSecret: process.env.CLIENT_SECRET || 'demo-secret',
 });
 process.stdout.write(`listening on ${server.issuer}\n`);

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import { cibaStepUp, createStepUpFetch, findBearerChallenge, StepUpError } from '@actiongate/client';
 import { type PendingApproval, startAuthorizationServer } from '@actiongate-examples/authorization-server';
+import { invoiceScopes } from '@actiongate-examples/invoices-kit';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { startApi } from './api-process.js';
@@ -16,14 +17,6 @@ import { bold, cyan, detail, dim, green, red, say } from './narrate.js';
 
 const interactive = process.argv.includes('--interactive');
 const started = Date.now();
-const SCOPES = [
-  'invoices:read',
-  'invoices:export',
-  'invoices:admin',
-  'invoices:write',
-  'invoices:delete',
-  'payments:refund',
-];
 const insecure = { [oauth.allowInsecureRequests]: true };
 
 async function freePort(): Promise<number> {
@@ -36,7 +29,7 @@ async function freePort(): Promise<number> {
 
 const port = await freePort();
 const audience = `http://127.0.0.1:${port}`;
-const as = await startAuthorizationServer({ resources: { [audience]: SCOPES } });
+const as = await startAuthorizationServer({ resources: { [audience]: invoiceScopes } });
 const api = await startApi({
   PORT: String(port),
   HOST: '127.0.0.1',

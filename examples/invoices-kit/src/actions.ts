@@ -24,3 +24,8 @@ export const invoiceActions = defineActions({
 });
 
 export type InvoiceAction = (typeof invoiceActions.names)[number];
+
+/** Every scope the invoice API's actions use: what an authorization server registers for it. */
+export const invoiceScopes: readonly string[] = [
+  ...new Set(invoiceActions.names.flatMap((name) => invoiceActions.get(name).scopesUsed)),
+];

@@ -3,11 +3,10 @@
  * oidc-provider in this process, trusting this example as its one resource.
  */
 import { type AuthorizationServer, startAuthorizationServer } from '@actiongate-examples/authorization-server';
-import { invoiceActions } from './actions.js';
+import { invoiceScopes } from './actions.js';
 
 export async function startEmbeddedAuthorizationServer(audience: string, host: string): Promise<AuthorizationServer> {
-  const scopes = [...new Set(invoiceActions.names.flatMap((name) => invoiceActions.get(name).scopesUsed))];
-  return startAuthorizationServer({ host, resources: { [audience]: scopes }, clientSecret: 'demo-secret' });
+  return startAuthorizationServer({ host, resources: { [audience]: invoiceScopes }, clientSecret: 'demo-secret' });
 }
 
 /** A baseline token (client credentials, `invoices:read`) and ready commands, on stderr. */

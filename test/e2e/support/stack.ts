@@ -16,18 +16,10 @@ import {
   type AuthorizationServerOptions,
   startAuthorizationServer,
 } from '@actiongate-examples/authorization-server';
+import { invoiceScopes } from '@actiongate-examples/invoices-kit';
 import * as oauth from 'oauth4webapi';
 import { type ExampleName, type RunningExample, startExample } from '../../blackbox/support/example.js';
 import { freePort } from '../../support/redis-server.js';
-
-export const SCOPES = [
-  'invoices:read',
-  'invoices:export',
-  'invoices:admin',
-  'invoices:write',
-  'invoices:delete',
-  'payments:refund',
-];
 
 export interface Stack {
   readonly as: AuthorizationServer;
@@ -45,7 +37,7 @@ const insecure = { [oauth.allowInsecureRequests]: true };
 export async function startStack(name: ExampleName, options: Partial<AuthorizationServerOptions> = {}): Promise<Stack> {
   const port = await freePort();
   const audience = `http://127.0.0.1:${port}`;
-  const as = await startAuthorizationServer({ resources: { [audience]: SCOPES }, ...options });
+  const as = await startAuthorizationServer({ resources: { [audience]: invoiceScopes }, ...options });
   let api: RunningExample;
   try {
     api = await startExample(name, { PORT: String(port), ISSUER: as.issuer, JWKS_URI: as.jwksUri, AUDIENCE: audience });
