@@ -157,3 +157,18 @@ describe('RFC 9728 metadata', () => {
     expect(gate.metadata.resource).toBe(resource);
   });
 });
+
+describe('shared verified results', () => {
+  it('cannot be changed by a handler for the next request', async () => {
+    const gate = testGate(issuer, actions);
+    const token = await issuer.mint({ scope: 'invoices:read' });
+    const first = await gate.decide('read', bearer(token));
+    if (!first.allow) throw new Error(first.code);
+    expect(() => (first.auth.scopes as Set<string>).add('invoices:admin')).toThrow(TypeError);
+    expect(() => {
+      (first.auth.claims as { scope?: string }).scope = 'invoices:admin';
+    }).toThrow(TypeError);
+    const second = await gate.decide('export', bearer(token));
+    expect(second.allow).toBe(false);
+  });
+});

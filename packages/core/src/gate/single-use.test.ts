@@ -114,3 +114,18 @@ describe('MemoryReplayStore', () => {
     expect(await store.consume('k', Date.now() + 1000)).toBe(false);
   });
 });
+
+describe('single use with an absurd exp', () => {
+  it('remembers the jti until the largest date a store can express', async () => {
+    const consumed: number[] = [];
+    const store: ReplayStore = {
+      consume: async (_key, expiresAt) => {
+        consumed.push(expiresAt);
+        return true;
+      },
+    };
+    const gate = testGate(issuer, actions, { replayStore: store });
+    expect((await gate.decide('refund', bearer(await mint({ exp: 1e300 })))).allow).toBe(true);
+    expect(consumed).toEqual([8.64e15]);
+  });
+});

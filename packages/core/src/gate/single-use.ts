@@ -10,6 +10,8 @@ import type { VerifiedToken } from '../verify/index.js';
 
 export type Consumption = 'first' | 'replayed' | 'no_jti';
 
+const MAX_DATE_MS = 8.64e15;
+
 /** A bounded-size key, so that a long `jti` cannot bloat the store; scoped by issuer. */
 async function replayKey(issuer: string, jti: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${issuer}\n${jti}`));
@@ -27,7 +29,9 @@ export async function consumeToken(
   const { jti, exp } = token.claims;
   if (typeof jti !== 'string' || jti.length === 0) return 'no_jti';
   const key = await replayKey(token.issuer, jti);
-  const expiresAt = (exp + clockTolerance) * 1000;
+  // Clamped to the largest date (year 275760): a token claiming to live longer is remembered
+  // that long, and every store can still express the expiry.
+  const expiresAt = Math.min((exp + clockTolerance) * 1000, MAX_DATE_MS);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

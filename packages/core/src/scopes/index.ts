@@ -12,17 +12,31 @@ export type ScopeSource = readonly ScopeClaim[] | ScopeReader;
 
 export const DEFAULT_SCOPE_SOURCE: readonly ScopeClaim[] = Object.freeze(['scope', 'scp']);
 
-const EMPTY: ReadonlySet<string> = Object.freeze(new Set<string>());
+function refuseChange(): never {
+  throw new TypeError("the token's scopes are read-only");
+}
+
+/**
+ * A set nobody can change: verified results are shared by every request that presents the
+ * same token (through the cache), so a handler must not be able to add a scope for the next.
+ */
+function readOnlySet(values: Iterable<string>): ReadonlySet<string> {
+  const set = new Set(values);
+  Object.assign(set, { add: refuseChange, delete: refuseChange, clear: refuseChange });
+  return Object.freeze(set);
+}
+
+const EMPTY: ReadonlySet<string> = readOnlySet([]);
 
 function fromString(value: string): ReadonlySet<string> {
   // RFC 6749 §3.3: space-delimited; stray repeated spaces are tolerated, not treated as scopes.
   if (value.length === 0) return EMPTY;
-  return new Set(value.split(' ').filter((scope) => scope.length > 0));
+  return readOnlySet(value.split(' ').filter((scope) => scope.length > 0));
 }
 
 function fromArray(value: unknown[]): ReadonlySet<string> | null {
   for (const scope of value) if (typeof scope !== 'string') return null;
-  return new Set(value as string[]);
+  return readOnlySet(value as string[]);
 }
 
 function readClaim(claim: ScopeClaim, value: unknown): ReadonlySet<string> | null {

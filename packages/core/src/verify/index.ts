@@ -58,6 +58,14 @@ export function normalizeTyp(typ: string): string {
   return lower.includes('/') ? lower : `application/${lower}`;
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
 /** How many keys to try when a key set has several that fit a token without `kid`. */
 const MAX_CANDIDATE_KEYS = 8;
 
@@ -147,6 +155,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (refusal !== undefined) throw reject(refusal);
     const scopes = readScopes(claims, options.scopeSource);
     if (scopes === null) throw reject('token_claims');
-    return { claims: claims as AccessTokenClaims, issuer: issuer.issuer, scopes };
+    // Frozen: the result may be shared by later requests with the same token (the cache).
+    return Object.freeze({ claims: deepFreeze(claims) as AccessTokenClaims, issuer: issuer.issuer, scopes });
   };
 }
