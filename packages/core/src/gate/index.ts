@@ -8,6 +8,7 @@ import type { ActionSet } from '../actions/index.js';
 import { emitDecision } from '../audit/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
 import { buildCommonRefusals, type ChallengeOptions, type Refusal } from '../challenge/refusal.js';
+import type { CheckContext } from '../checks/index.js';
 import { KeySetUnavailableError, ReplayStoreUnavailableError, TokenRejectedError } from '../errors.js';
 import { extractToken } from '../extract/index.js';
 import type { RequestFacts } from '../facts.js';
@@ -17,7 +18,7 @@ import type { ReplayStore } from '../replay/types.js';
 import { withTokenCache } from '../verify/cache.js';
 import { type AccessTokenClaims, createVerifier, type VerifiedToken } from '../verify/index.js';
 import { auditEvent } from './audit-event.js';
-import { refusalFor, runChecks, runContextCheck } from './evaluate.js';
+import { refusalFor, runChecks, runContextCheck, type Verdict } from './evaluate.js';
 import { type GateOptions, normalizeGateOptions } from './options.js';
 import { type PreparedAction, prepareAction } from './prepare.js';
 import { consumeToken } from './single-use.js';
@@ -88,9 +89,19 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     return prepared.get(name) ?? prepareAction(actions.get(name), challenge); // `get` throws for unknown names
   }
 
-  async function authorize(entry: PreparedAction<N>, token: VerifiedToken, facts: RequestFacts): Promise<Decision<N>> {
-    const context = { facts, token, action: entry.action, now: config.now() };
-    const verdict = runChecks(entry, context);
+  function allow(entry: PreparedAction<N>, token: VerifiedToken): Allow<N> {
+    return {
+      allow: true,
+      auth: { action: entry.action.name, claims: token.claims, scopes: token.scopes, issuer: token.issuer },
+    };
+  }
+
+  async function authorizeAsync(
+    entry: PreparedAction<N>,
+    token: VerifiedToken,
+    context: CheckContext,
+    verdict: Verdict,
+  ) {
     if (entry.action.check !== undefined) await runContextCheck(entry, context, verdict);
     const refusal = refusalFor(entry, verdict);
     if (refusal !== undefined) return refusal;
@@ -105,10 +116,20 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       if (consumed === 'no_jti') return refusals.token_claims;
       if (consumed === 'replayed') return refusals.token_replayed;
     }
-    return {
-      allow: true,
-      auth: { action: entry.action.name, claims: token.claims, scopes: token.scopes, issuer: token.issuer },
-    };
+    return allow(entry, token);
+  }
+
+  /** Synchronous unless the action has a context hook or is single use. */
+  function authorize(
+    entry: PreparedAction<N>,
+    token: VerifiedToken,
+    facts: RequestFacts,
+  ): Decision<N> | Promise<Decision<N>> {
+    const context: CheckContext = { facts, token, action: entry.action, now: config.now() };
+    const verdict = runChecks(entry, context);
+    if (entry.action.check !== undefined || entry.action.singleUse)
+      return authorizeAsync(entry, token, context, verdict);
+    return refusalFor(entry, verdict) ?? allow(entry, token);
   }
 
   async function decide(target: N | PreparedAction<N>, facts: RequestFacts): Promise<Decision<N>> {
@@ -125,7 +146,8 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       else {
         const verified = verify(extraction.token);
         token = verified instanceof Promise ? await verified : verified;
-        decision = await authorize(entry, token, facts);
+        const authorized = authorize(entry, token, facts);
+        decision = authorized instanceof Promise ? await authorized : authorized;
       }
     } catch (error) {
       if (typeof target === 'string' && !prepared.has(target)) throw error; // an undeclared name is a programming error

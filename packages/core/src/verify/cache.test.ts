@@ -8,12 +8,13 @@ import type { AccessTokenClaims, VerifiedToken, Verifier } from './index.js';
 const NOW = 1_800_000_000_000;
 const seconds = NOW / 1000;
 
-/** A stand-in for signature verification that counts its calls. */
-function countingVerifier(exp = seconds + 300) {
+/** A stand-in for signature verification that counts its calls and, like jose, checks exp. */
+function countingVerifier(exp = seconds + 300, clock: () => number = () => NOW) {
   const calls: string[] = [];
   const verify: Verifier = async (token) => {
     calls.push(token);
     if (token.startsWith('bad')) throw new TokenRejectedError('token_signature');
+    if (exp <= clock() / 1000 - 60) throw new TokenRejectedError('token_expired');
     const claims = { iss: 'i', exp, iat: seconds, sub: token } as AccessTokenClaims;
     return { claims, issuer: 'i', scopes: new Set(['a']) } satisfies VerifiedToken;
   };
@@ -31,15 +32,28 @@ describe('the verified-token cache', () => {
     expect(calls).toEqual(['t1']);
   });
 
-  it('still refuses a cached token once it expires (exp checked on every request)', async () => {
+  it('still refuses a token once it expires', async () => {
     let now = NOW;
-    const { verify } = countingVerifier(seconds + 10);
+    const { verify } = countingVerifier(seconds + 10, () => now);
     const cached = withTokenCache(verify, { ...options, ttl: 3600 }, () => now, 60);
     expect((await cached('t1')).claims.sub).toBe('t1');
     now = NOW + 69_000; // exp + 59 s: within the tolerance
     expect((await cached('t1')).claims.sub).toBe('t1');
     now = NOW + 70_000; // exp + 60 s
     await expect((async () => cached('t1'))()).rejects.toMatchObject({ reason: 'token_expired' });
+  });
+
+  it('checks the clock on every hit: a cached token whose nbf is ahead is refused', async () => {
+    let now = NOW;
+    const verify: Verifier = async () => ({
+      claims: { iss: 'i', exp: seconds + 300, nbf: seconds + 30 } as AccessTokenClaims,
+      issuer: 'i',
+      scopes: new Set<string>(),
+    });
+    const cached = withTokenCache(verify, options, () => now, 60);
+    await cached('t1'); // within the tolerance
+    now = NOW - 40_000; // the clock stepped back: nbf is now 70 s ahead
+    await expect((async () => cached('t1'))()).rejects.toMatchObject({ reason: 'token_not_yet_valid' });
   });
 
   it('never caches a failure', async () => {
@@ -69,11 +83,25 @@ describe('the verified-token cache', () => {
     expect(calls.filter((token) => token === 'token-0')).toHaveLength(2);
   });
 
-  it('keeps an entry no longer than ttl', async () => {
+  it('keeps an entry no longer than ttl, on the gate’s clock', async () => {
+    let now = NOW;
     const { verify, calls } = countingVerifier();
-    const cached = withTokenCache(verify, { ...options, ttl: 1 }, () => NOW, 60);
+    const cached = withTokenCache(verify, { ...options, ttl: 60 }, () => now, 60);
     await cached('t1');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    now = NOW + 59_999;
+    await cached('t1');
+    expect(calls).toEqual(['t1']);
+    now = NOW + 60_000;
+    await cached('t1');
+    expect(calls).toEqual(['t1', 't1']);
+  });
+
+  it('keeps an entry no longer than exp, even within ttl', async () => {
+    let now = NOW;
+    const { verify, calls } = countingVerifier(seconds + 5, () => now);
+    const cached = withTokenCache(verify, { ...options, ttl: 3600 }, () => now, 60);
+    await cached('t1');
+    now = NOW + 5_000; // at exp: no longer served from the cache, verified again (and still within tolerance)
     await cached('t1');
     expect(calls).toEqual(['t1', 't1']);
   });

@@ -25,6 +25,8 @@ export interface TokenCacheOptions {
 interface Entry {
   readonly verified: VerifiedToken;
   readonly bytes: number;
+  /** Milliseconds since the epoch, on the gate's clock: verified again from then on. */
+  readonly until: number;
 }
 
 /** Bytes for the claims object, the scope set, the entry and the LRU's bookkeeping. */
@@ -44,15 +46,15 @@ export function withTokenCache(
     // Tokens are ASCII, which V8 stores one byte a character; claims are estimated by their
     // serialised length plus the objects that hold them.
     sizeCalculation: (entry, token) => token.length + entry.bytes,
-    ttl: options.ttl * 1000,
+    // The entry's lifetime is kept on the gate's clock (`until`), not lru-cache's timers.
   });
 
   async function verifyAndKeep(token: string): Promise<VerifiedToken> {
     const verified = await verify(token);
-    const ttl = Math.min(options.ttl * 1000, verified.claims.exp * 1000 - now());
-    if (ttl > 0) {
+    const until = Math.min(now() + options.ttl * 1000, verified.claims.exp * 1000);
+    if (until > now()) {
       const bytes = JSON.stringify(verified.claims).length + ENTRY_OVERHEAD;
-      if (bytes + token.length <= options.maxBytes) cache.set(token, { verified, bytes }, { ttl });
+      if (bytes + token.length <= options.maxBytes) cache.set(token, { verified, bytes, until });
     }
     return verified;
   }
@@ -61,7 +63,12 @@ export function withTokenCache(
   return function cachedVerify(token) {
     const hit = cache.get(token);
     if (hit === undefined) return verifyAndKeep(token);
-    const refusal = checkTimes(hit.verified.claims, Math.floor(now() / 1000), clockTolerance);
+    const at = now();
+    if (at >= hit.until) {
+      cache.delete(token);
+      return verifyAndKeep(token);
+    }
+    const refusal = checkTimes(hit.verified.claims, Math.floor(at / 1000), clockTolerance);
     if (refusal === undefined) return hit.verified;
     cache.delete(token);
     throw new TokenRejectedError(refusal);
