@@ -15,6 +15,18 @@ beforeAll(async () => {
 
 const mint = (claims = {}) => issuer.mint({ scope: 'payments:refund', ...claims });
 
+/** A store that records the expiry it is given and always answers "first use". */
+function recordingStore() {
+  const consumed: number[] = [];
+  const store: ReplayStore = {
+    consume: async (_key, expiresAt) => {
+      consumed.push(expiresAt);
+      return true;
+    },
+  };
+  return { store, consumed };
+}
+
 describe('single use', () => {
   it('allows the first use and answers a replay with 401 invalid_token', async () => {
     const gate = testGate(issuer, actions);
@@ -52,13 +64,7 @@ describe('single use', () => {
   });
 
   it('keeps a jti until exp plus the clock tolerance', async () => {
-    const consumed: number[] = [];
-    const store: ReplayStore = {
-      consume: async (_key, expiresAt) => {
-        consumed.push(expiresAt);
-        return true;
-      },
-    };
+    const { store, consumed } = recordingStore();
     const exp = Math.floor(Date.now() / 1000) + 120;
     await testGate(issuer, actions, { replayStore: store }).decide('refund', bearer(await mint({ exp })));
     expect(consumed).toEqual([(exp + 60) * 1000]);
@@ -117,13 +123,7 @@ describe('MemoryReplayStore', () => {
 
 describe('single use with an absurd exp', () => {
   it('remembers the jti until the largest date a store can express', async () => {
-    const consumed: number[] = [];
-    const store: ReplayStore = {
-      consume: async (_key, expiresAt) => {
-        consumed.push(expiresAt);
-        return true;
-      },
-    };
+    const { store, consumed } = recordingStore();
     const gate = testGate(issuer, actions, { replayStore: store });
     expect((await gate.decide('refund', bearer(await mint({ exp: 1e300 })))).allow).toBe(true);
     expect(consumed).toEqual([8.64e15]);
