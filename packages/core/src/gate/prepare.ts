@@ -20,6 +20,9 @@ export interface PreparedAction<N extends string = string> {
 function scopeDescription(action: Action): string {
   if (action.anyOf.length < 2) return 'The access token lacks the scopes this action requires';
   const alternatives = action.anyOf.map((alternative) => [...alternative].join(' + ')).join(' or ');
+  // The contract: an error_description never contains `scope=`, which a declared scope may.
+  if (/scope=/i.test(alternatives))
+    return 'The access token lacks the scopes this action requires; any one of the alternatives suffices';
   return `The access token lacks the scopes this action requires; any one of these suffices: ${alternatives}`;
 }
 

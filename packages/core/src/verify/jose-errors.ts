@@ -11,6 +11,9 @@ export function refusalForJoseError(error: unknown): RefusalCode | undefined {
     case 'ERR_JWT_EXPIRED':
       return 'token_expired';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      // A missing required claim is `token_claims`, as it is for every other required claim
+      // and for a token without `iss` when several issuers are trusted.
+      if (reason === 'missing') return 'token_claims';
       if (claim === 'iss') return 'token_issuer';
       if (claim === 'aud') return 'token_audience';
       // A time claim of the wrong type is `invalid`; one in the future failed its check.
