@@ -2,26 +2,34 @@
  * Test support: send a request with the `Authorization` header repeated, through a real
  * server, since clients such as supertest merge repeated headers.
  */
-import { createServer, type RequestListener, request } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export async function statusWithRepeatedAuthorization(listener: RequestListener, path: string, token: string) {
+export interface RawReply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Sends `authorization` as given, one header field per value, and reads the whole reply. */
+export async function sendRawAuthorization(
+  listener: RequestListener,
+  path: string,
+  authorization: readonly string[],
+): Promise<RawReply> {
   const server = createServer(listener).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   try {
-    return await new Promise<number>((resolve, reject) => {
-      const headers = [
-        'host',
-        `127.0.0.1:${port}`,
-        'authorization',
-        `Bearer ${token}`,
-        'authorization',
-        `Bearer ${token}`,
-      ];
+    return await new Promise<RawReply>((resolve, reject) => {
+      const headers = ['host', `127.0.0.1:${port}`, ...authorization.flatMap((value) => ['authorization', value])];
       request({ host: '127.0.0.1', port, path, headers }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       })
         .on('error', reject)
         .end();
@@ -29,4 +37,8 @@ export async function statusWithRepeatedAuthorization(listener: RequestListener,
   } finally {
     server.close();
   }
+}
+
+export async function statusWithRepeatedAuthorization(listener: RequestListener, path: string, token: string) {
+  return (await sendRawAuthorization(listener, path, [`Bearer ${token}`, `Bearer ${token}`])).status;
 }

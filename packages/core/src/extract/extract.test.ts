@@ -20,6 +20,9 @@ describe('extractToken: the Authorization header (RFC 6750 §2.1)', () => {
     ['BEARER abc', 'abc'],
     ['Bearer   abc', 'abc'],
     ['Bearer a-b.c_d~e+f/g==', 'a-b.c_d~e+f/g=='],
+    ['bEaReR abc', 'abc'],
+    ['Bearer abc=', 'abc='],
+    ['Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'],
   ])('%j gives the token', (value, token) => {
     expect(header(value)).toEqual({ token });
   });
@@ -49,6 +52,17 @@ describe('extractToken: the Authorization header (RFC 6750 §2.1)', () => {
     ['Bearer twice', 'Bearer Bearer abc'],
     ['a comma-joined list', 'Bearer abc, Bearer def'],
     ['a scheme with a non-token character', 'Bea(rer abc'],
+    ['Bearer and spaces only', 'Bearer   '],
+    ['a trailing space', 'Bearer abc '],
+    ['only =', 'Bearer =='],
+    ['a no-break space instead of the space', 'Bearer\u00a0abc'],
+    ['a line break', 'Bearer abc\r\nX-Injected: 1'],
+    ['DEL', 'Bearer abc\u007f'],
+    ['NUL', 'Bearer \u0000abc'],
+    ['an emoji', 'Bearer abc\u{1f511}'],
+    ['a non-ASCII scheme', 'Bëarer abc'],
+    ['spaces only', '   '],
+    ['a leading space', ' Bearer abc'],
   ])('%s: authorization_malformed (400)', (_, value) => {
     expect(header(value)).toEqual({ refusal: 'authorization_malformed' });
   });
@@ -57,6 +71,15 @@ describe('extractToken: the Authorization header (RFC 6750 §2.1)', () => {
     expect(header(['Bearer a', 'Bearer b'])).toEqual({ refusal: 'authorization_repeated' });
     expect(header(['Bearer a'])).toEqual({ token: 'a' });
     expect(header([])).toEqual({ refusal: 'token_missing' });
+    expect(header(['Basic dXNlcjpwYXNz', 'Bearer a'])).toEqual({ refusal: 'authorization_repeated' });
+    expect(header(['', ''])).toEqual({ refusal: 'authorization_repeated' });
+    expect(header(['Bearer a b'])).toEqual({ refusal: 'authorization_malformed' });
+  });
+
+  it('refuses a repeated header before looking at the query or the body', () => {
+    const repeatedAndQuery = facts({ authorization: ['Bearer a', 'Bearer a'], queryAccessToken: 'a' });
+    expect(extractToken(repeatedAndQuery, OFF)).toEqual({ refusal: 'authorization_repeated' });
+    expect(extractToken(repeatedAndQuery, ON)).toEqual({ refusal: 'authorization_repeated' });
   });
 });
 
@@ -69,6 +92,28 @@ describe('extractToken: query (§2.3) and form body (§2.2)', () => {
     });
     const both = facts({ authorization: 'Bearer abc', queryAccessToken: 'abc' });
     expect(extractToken(both, OFF)).toEqual({ refusal: 'token_in_query' });
+    const bodyWithHeader = facts({ method: 'POST', authorization: 'Bearer abc', bodyAccessToken: 'abc' });
+    expect(extractToken(bodyWithHeader, OFF)).toEqual({ refusal: 'token_in_body' });
+  });
+
+  it.each([
+    ['an array', ['a', 'b']],
+    ['an object', { nested: 'a' }],
+    ['a number', 5],
+    ['a malformed token', 'a b'],
+  ])('refuses %s in the query or the body while off, whatever its shape', (_, value) => {
+    expect(extractToken(facts({ queryAccessToken: value }), OFF)).toEqual({ refusal: 'token_in_query' });
+    const body = facts({ method: 'POST', bodyAccessToken: value, bodyIsForm: true });
+    expect(extractToken(body, OFF)).toEqual({ refusal: 'token_in_body' });
+  });
+
+  it('treats null and undefined parameters as absent', () => {
+    expect(extractToken(facts({ queryAccessToken: null, bodyAccessToken: undefined }), OFF)).toEqual({
+      refusal: 'token_missing',
+    });
+    expect(extractToken(facts({ authorization: 'Bearer abc', queryAccessToken: null }), OFF)).toEqual({
+      token: 'abc',
+    });
   });
 
   it('accepts one query token when enabled', () => {
@@ -80,8 +125,28 @@ describe('extractToken: query (§2.3) and form body (§2.2)', () => {
     ['an object', { nested: 'a' }],
     ['a number', 5],
     ['a malformed token', 'a b'],
-  ])('refuses %s as the query token', (_, value) => {
+    ['an empty string', ''],
+    ['a boolean', true],
+  ])('refuses %s as the query or the body token', (_, value) => {
     expect(extractToken(facts({ queryAccessToken: value }), ON)).toEqual({ refusal: 'access_token_malformed' });
+    const body = facts({ method: 'POST', bodyAccessToken: value, bodyIsForm: true });
+    expect(extractToken(body, ON)).toEqual({ refusal: 'access_token_malformed' });
+  });
+
+  it('takes a query token beside another scheme, which carries no bearer token', () => {
+    const basicAndQuery = facts({ authorization: 'Basic dXNlcjpwYXNz', queryAccessToken: 'abc' });
+    expect(extractToken(basicAndQuery, ON)).toEqual({ token: 'abc' });
+    expect(extractToken(basicAndQuery, OFF)).toEqual({ refusal: 'token_in_query' });
+  });
+
+  it('enables each method on its own', () => {
+    const queryOnly: ExtractOptions = { allowBodyToken: false, allowQueryToken: true };
+    const bodyOnly: ExtractOptions = { allowBodyToken: true, allowQueryToken: false };
+    const form = { method: 'POST', bodyAccessToken: 'abc', bodyIsForm: true };
+    expect(extractToken(facts({ queryAccessToken: 'abc' }), queryOnly)).toEqual({ token: 'abc' });
+    expect(extractToken(facts(form), queryOnly)).toEqual({ refusal: 'token_in_body' });
+    expect(extractToken(facts(form), bodyOnly)).toEqual({ token: 'abc' });
+    expect(extractToken(facts({ queryAccessToken: 'abc' }), bodyOnly)).toEqual({ refusal: 'token_in_query' });
   });
 
   it('accepts a body token only from a form body and never with GET', () => {
@@ -89,6 +154,10 @@ describe('extractToken: query (§2.3) and form body (§2.2)', () => {
     expect(extractToken(facts({ ...post, bodyIsForm: true }), ON)).toEqual({ token: 'abc' });
     expect(extractToken(facts({ ...post, bodyIsForm: false }), ON)).toEqual({ refusal: 'token_in_body' });
     expect(extractToken(facts({ bodyAccessToken: 'abc', bodyIsForm: true }), ON)).toEqual({ refusal: 'token_in_body' });
+    expect(extractToken(facts({ method: 'get', bodyAccessToken: 'abc', bodyIsForm: true }), ON)).toEqual({
+      refusal: 'token_in_body',
+    });
+    expect(extractToken(facts({ method: 'PUT', bodyAccessToken: 'abc' }), ON)).toEqual({ refusal: 'token_in_body' });
   });
 
   it('refuses more than one method at once', () => {
@@ -96,5 +165,16 @@ describe('extractToken: query (§2.3) and form body (§2.2)', () => {
     expect(extractToken(headerAndQuery, ON)).toEqual({ refusal: 'token_methods_multiple' });
     const queryAndBody = facts({ method: 'POST', queryAccessToken: 'a', bodyAccessToken: 'b', bodyIsForm: true });
     expect(extractToken(queryAndBody, ON)).toEqual({ refusal: 'token_methods_multiple' });
+    const all = facts({
+      method: 'POST',
+      authorization: 'Bearer abc',
+      queryAccessToken: 'a',
+      bodyAccessToken: 'b',
+      bodyIsForm: true,
+    });
+    expect(extractToken(all, ON)).toEqual({ refusal: 'token_methods_multiple' });
+    // Presence counts, not validity: a malformed second token is still a second method.
+    const headerAndBadQuery = facts({ authorization: 'Bearer abc', queryAccessToken: ['x', 'y'] });
+    expect(extractToken(headerAndBadQuery, ON)).toEqual({ refusal: 'token_methods_multiple' });
   });
 });

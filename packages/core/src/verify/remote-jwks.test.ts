@@ -9,7 +9,7 @@ import { bearer, createTestIssuer, ISSUER, RESOURCE } from '../../test/tokens.js
 import { defineActions } from '../actions/index.js';
 import { createGate } from '../gate/index.js';
 
-type Behaviour = 'ok' | 'hang' | '500' | 'garbage' | 'not-a-jwks';
+type Behaviour = 'ok' | 'hang' | '500' | '404' | 'garbage' | 'not-a-jwks' | 'empty';
 const actions = defineActions({ read: { scopes: ['invoices:read'] } });
 const servers: Server[] = [];
 
@@ -20,6 +20,8 @@ async function serveJwks(keys: () => unknown, behaviour: () => Behaviour) {
     const mode = behaviour();
     if (mode === 'hang') return;
     if (mode === '500') return res.writeHead(500).end();
+    if (mode === '404') return res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(keys()));
+    if (mode === 'empty') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}');
     if (mode === 'garbage') return res.writeHead(200).end('<html>');
     if (mode === 'not-a-jwks') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":"no"}');
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(keys()));
@@ -57,28 +59,95 @@ describe('remote JWKS', () => {
     expect(jwks.requests()).toBe(1);
   });
 
-  it.each(['hang', '500', 'garbage', 'not-a-jwks'] as const)(
-    '%s: 503 with Retry-After, within the timeout',
+  it.each(['500', '404', 'garbage', 'not-a-jwks'] as const)(
+    '%s: 503 with Retry-After and no challenge',
     async (mode) => {
       const issuer = await createTestIssuer();
       const jwks = await serveJwks(
         () => issuer.jwks,
         () => mode,
       );
-      const started = Date.now();
       const decision = await gateFor(jwks.url).decide('read', bearer(await issuer.mint({ scope: 'invoices:read' })));
-      expect(Date.now() - started).toBeLessThan(1500);
       if (decision.allow) throw new Error('allowed');
       expect(decision.status).toBe(503);
       expect(decision.code).toBe('keys_unavailable');
       expect(decision.headers).toEqual({ 'retry-after': '5' });
+      expect(jwks.requests()).toBe(1);
     },
   );
 
+  it('hanging: 503 once the configured jwksTimeout (300 ms) has passed, not before and not much after', async () => {
+    const issuer = await createTestIssuer();
+    const jwks = await serveJwks(
+      () => issuer.jwks,
+      () => 'hang',
+    );
+    const token = await issuer.mint({ scope: 'invoices:read' });
+    const started = performance.now();
+    const decision = await gateFor(jwks.url).decide('read', bearer(token));
+    const elapsed = performance.now() - started;
+    expect(decision.allow ? 200 : decision.status).toBe(503);
+    expect(decision.allow ? undefined : decision.code).toBe('keys_unavailable');
+    expect(elapsed).toBeGreaterThanOrEqual(280);
+    expect(elapsed).toBeLessThan(1000);
+  });
+
   it('connection refused: 503', async () => {
     const issuer = await createTestIssuer();
-    const decision = await gateFor('http://127.0.0.1:1/jwks').decide('read', bearer(await issuer.mint({ scope: 'x' })));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const started = performance.now();
+    const gate = gateFor(`http://127.0.0.1:${port}/jwks`);
+    const decision = await gate.decide('read', bearer(await issuer.mint({ scope: 'invoices:read' })));
     expect(decision.allow ? 200 : decision.status).toBe(503);
+    expect(decision.allow ? undefined : decision.headers).toEqual({ 'retry-after': '5' });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('a key set without keys: the kid is unknown (401), not a 503', async () => {
+    const issuer = await createTestIssuer();
+    const jwks = await serveJwks(
+      () => issuer.jwks,
+      () => 'empty',
+    );
+    const decision = await gateFor(jwks.url).decide('read', bearer(await issuer.mint({ scope: 'invoices:read' })));
+    if (decision.allow) throw new Error('allowed');
+    expect(decision.status).toBe(401);
+    expect(decision.code).toBe('token_key_unknown');
+    expect(decision.headers['www-authenticate']).toContain('error="invalid_token"');
+  });
+
+  it('keeps serving keys fetched earlier when the key set later fails', async () => {
+    const issuer = await createTestIssuer();
+    let mode: Behaviour = 'ok';
+    const jwks = await serveJwks(
+      () => issuer.jwks,
+      () => mode,
+    );
+    const gate = gateFor(jwks.url, { jwksCooldown: 0 });
+    expect((await gate.decide('read', bearer(await issuer.mint({ scope: 'invoices:read' })))).allow).toBe(true);
+    mode = '500';
+    expect((await gate.decide('read', bearer(await issuer.mint({ scope: 'invoices:read' })))).allow).toBe(true);
+    expect(jwks.requests()).toBe(1);
+  });
+
+  it('fetches nothing for a token refused before its key is needed', async () => {
+    const issuer = await createTestIssuer();
+    const jwks = await serveJwks(
+      () => issuer.jwks,
+      () => 'ok',
+    );
+    const gate = gateFor(jwks.url);
+    const oversize = await issuer.mint({ scope: 'invoices:read', pad: 'x'.repeat(9000) });
+    const codes = [];
+    for (const token of [oversize, 'garbage', 'a.b.c.d.e']) {
+      const decision = await gate.decide('read', bearer(token));
+      codes.push(decision.allow ? 'allowed' : decision.code);
+    }
+    expect(codes).toEqual(['token_too_large', 'token_malformed', 'token_malformed']);
+    expect(jwks.requests()).toBe(0);
   });
 
   it('accepts a rotated key without a restart, and refuses a removed one once the set is refetched', async () => {
