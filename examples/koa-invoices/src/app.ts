@@ -58,7 +58,11 @@ export function createApp({ gate, store }: ExampleSetup): Koa {
   });
 
   // A body that does not parse is left out, so the guard still answers first (its 400 is a challenge).
-  app.use(bodyParser({ onError: () => {} }));
+  // Bodies are parsed whatever the method, as Express does: an access_token in the body of a
+  // GET or DELETE is refused (400) like any other, never silently ignored.
+  app.use(
+    bodyParser({ onError: () => {}, parsedMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] }),
+  );
   app.use(metadata);
   app.use(router.routes());
   app.use(router.allowedMethods());
