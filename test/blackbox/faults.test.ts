@@ -1,71 +1,104 @@
 /**
  * Fail closed: when the key set cannot be had the answer is 503 with Retry-After, within the
- * examples' 2 s fetch timeout, never an allow and never a hang.
+ * examples' 2 s fetch timeout, never an allow and never a hang. Each scenario gets a fresh
+ * example process, since the examples keep the keys they fetched.
  */
-import { describe, expect, it } from 'vitest';
-import { challengeFor } from './support/challenge.js';
-import { EXAMPLES, startExample } from './support/example.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectRefusal, expectUnavailable, refusal } from './support/challenge.js';
+import { EXAMPLES, type ExampleName, type RunningExample, startExample } from './support/example.js';
 import { bearer, send } from './support/http.js';
-import { type JwksMode, startJwksServer } from './support/jwks-server.js';
-import { createKeys, ISSUER, mint } from './support/keys.js';
+import { type JwksServer, startJwksServer } from './support/jwks-server.js';
+import { createKeys, ISSUER, mint, type TestKeys } from './support/keys.js';
 
-async function firstRequestWith(name: (typeof EXAMPLES)[number], mode: JwksMode | 'closed') {
+type Fault = 'hang' | 'closed' | 'error500' | 'garbage';
+
+interface Scenario {
+  readonly keys: TestKeys;
+  readonly jwks: JwksServer;
+  readonly example: RunningExample;
+  readonly token: (scope?: string) => Promise<string>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  // Runs when a test fails too: no example process outlives its test.
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function scenario(name: ExampleName): Promise<Scenario> {
   const keys = await createKeys();
   const jwks = await startJwksServer(keys.jwks);
+  cleanups.push(() => jwks.close());
   const example = await startExample(name, { ISSUER, JWKS_URI: jwks.url });
-  try {
-    if (mode === 'closed') await jwks.close();
-    else jwks.mode = mode;
-    const token = await mint(keys, example.url, { claims: { scope: 'invoices:read' } });
-    const started = Date.now();
-    const reply = await send(example.url, '/invoices', { headers: bearer(token) });
-    return { reply, elapsed: Date.now() - started };
-  } finally {
-    await example.stop();
-    if (mode !== 'closed') await jwks.close();
-  }
+  cleanups.push(() => example.stop());
+  const token = (scope = 'invoices:read') => mint(keys, example.url, { claims: { scope } });
+  return { keys, jwks, example, token };
+}
+
+async function timed<T>(request: Promise<T>): Promise<[T, number]> {
+  const started = Date.now();
+  const reply = await request;
+  return [reply, Date.now() - started];
 }
 
 describe.each(EXAMPLES)('%s: the key set cannot be had', (name) => {
-  it.each(['hang', 'closed', 'error500', 'garbage'] as const)('JWKS %s: 503 with Retry-After', async (mode) => {
-    const { reply, elapsed } = await firstRequestWith(name, mode);
-    expect(reply.status).toBe(503);
-    expect(reply.headers['retry-after']).toMatch(/^\d+$/);
-    expect(reply.challenge).toBeUndefined();
-    expect(reply.json).toEqual({
-      error_description: 'The keys to verify the access token are unavailable; retry later',
-    });
-    expect(elapsed).toBeLessThan(3500);
+  it.each([
+    ['hang (never responds)', 'hang'],
+    ['closed (connection refused)', 'closed'],
+    ['500', 'error500'],
+    ['not JSON', 'garbage'],
+  ] as [string, Fault][])('JWKS %s: 503 with Retry-After, within 3 s', async (_, fault) => {
+    const { jwks, example, token } = await scenario(name);
+    if (fault === 'closed') await jwks.close();
+    else jwks.mode = fault;
+    const [reply, elapsed] = await timed(send(example.url, '/invoices', { headers: bearer(await token()) }));
+    expectUnavailable(reply, 'keys_unavailable');
+    expect(elapsed).toBeLessThan(3000);
+    // Never an allow: not on a second try, not on another route.
+    const [again] = await timed(
+      send(example.url, '/invoices/export', { method: 'POST', headers: bearer(await token('invoices:export')) }),
+    );
+    expectUnavailable(again, 'keys_unavailable');
+    if (fault !== 'closed') expect(jwks.requests).toBeGreaterThanOrEqual(1);
+  });
+
+  it('request syntax is still answered without the keys: 400 and 401 without error stay as they are', async () => {
+    const { jwks, example } = await scenario(name);
+    jwks.mode = 'error500';
+    expectRefusal(await send(example.url, '/invoices'), example.url, refusal('token_missing'));
+    const query = await send(example.url, '/invoices?access_token=x');
+    expectRefusal(query, example.url, refusal('token_in_query'));
+  });
+
+  it('a token that is not a JWT needs no keys: 401, even while the key set is down', async () => {
+    const { jwks, example } = await scenario(name);
+    jwks.mode = 'hang';
+    const [reply, elapsed] = await timed(send(example.url, '/invoices', { headers: bearer('abc.def.ghi') }));
+    expectRefusal(reply, example.url, refusal('token_malformed'));
+    expect(elapsed).toBeLessThan(1000);
   });
 
   it('an empty key set is a set without the kid: 401 invalid_token', async () => {
-    const keys = await createKeys();
-    const jwks = await startJwksServer(keys.jwks);
-    const example = await startExample(name, { ISSUER, JWKS_URI: jwks.url });
-    try {
-      jwks.mode = 'empty';
-      const token = await mint(keys, example.url, { claims: { scope: 'invoices:read' } });
-      const reply = await send(example.url, '/invoices', { headers: bearer(token) });
-      expect(reply.status).toBe(401);
-      expect(reply.challenge).toBe(challengeFor(example.url, 'token_key_unknown'));
-    } finally {
-      await example.stop();
-      await jwks.close();
-    }
+    const { jwks, example, token } = await scenario(name);
+    jwks.mode = 'empty';
+    const reply = await send(example.url, '/invoices', { headers: bearer(await token()) });
+    expectRefusal(reply, example.url, refusal('token_key_unknown'));
   });
 
   it('keys fetched earlier keep serving while the JWKS endpoint is down', async () => {
-    const keys = await createKeys();
-    const jwks = await startJwksServer(keys.jwks);
-    const example = await startExample(name, { ISSUER, JWKS_URI: jwks.url });
-    try {
-      const token = await mint(keys, example.url, { claims: { scope: 'invoices:read' } });
-      expect((await send(example.url, '/invoices', { headers: bearer(token) })).status).toBe(200);
-      jwks.mode = 'hang';
-      expect((await send(example.url, '/invoices', { headers: bearer(token) })).status).toBe(200);
-    } finally {
-      await example.stop();
-      await jwks.close();
-    }
+    const { jwks, example, token } = await scenario(name);
+    expect((await send(example.url, '/invoices', { headers: bearer(await token()) })).status).toBe(200);
+    jwks.mode = 'hang';
+    expect((await send(example.url, '/invoices', { headers: bearer(await token()) })).status).toBe(200);
+    await jwks.close();
+    expect((await send(example.url, '/invoices', { headers: bearer(await token()) })).status).toBe(200);
+  });
+
+  it('service resumes without a restart once the key set is back', async () => {
+    const { jwks, example, token } = await scenario(name);
+    jwks.mode = 'error500';
+    expectUnavailable(await send(example.url, '/invoices', { headers: bearer(await token()) }), 'keys_unavailable');
+    jwks.mode = 'ok';
+    expect((await send(example.url, '/invoices', { headers: bearer(await token()) })).status).toBe(200);
   });
 });

@@ -5,20 +5,24 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, useRedis } from '../support/redis-server.js';
-import { challenge, challengeFor } from './support/challenge.js';
+import { expectRefusal, REFUSAL, type RefusalExpectation, refusal } from './support/challenge.js';
 import { EXAMPLES } from './support/example.js';
 import { useExample } from './support/fixture.js';
 import { bearer, send } from './support/http.js';
 import { MFA } from './support/keys.js';
 
 const now = () => Math.floor(Date.now() / 1000);
-const STEP_UP = {
-  error: 'insufficient_user_authentication',
-  acrValues: MFA,
-  maxAge: '600',
-  description: 'This action requires a stronger or more recent user authentication',
-};
 const grantFor = (id: string) => [{ type: 'payment_refund', actions: ['refund'], identifier: id }];
+/** RFC 9470 §3: 401 insufficient_user_authentication, with `scope` when a 403 would follow. */
+const stepUp = (scope?: string, body?: Record<string, unknown>): RefusalExpectation => {
+  const { status, error, description } = REFUSAL.user_authentication_required;
+  return {
+    status,
+    challenge: { error, ...(scope === undefined ? {} : { scope }), acrValues: MFA, maxAge: '600', description },
+    description,
+    ...(body === undefined ? {} : { body }),
+  };
+};
 /** Everything a refund of `id` needs, over which each case changes one thing. */
 const elevated = (id: string) => ({
   scope: 'payments:refund',
@@ -63,8 +67,7 @@ describe.each(cases)('%s, single use %s: just-in-time guarantees', (name, store)
         method: 'DELETE',
         headers: bearer(await fx.withScope(scope, { iat: now() - 302 })),
       });
-      expect(reply.status).toBe(403);
-      expect(reply.challenge).toBe(challengeFor(fx.url, 'token_not_fresh', scope));
+      expectRefusal(reply, fx.url, refusal('token_not_fresh', scope));
     });
   });
 
@@ -77,8 +80,7 @@ describe.each(cases)('%s, single use %s: just-in-time guarantees', (name, store)
       const again = await refund('inv_1001', elevated('inv_1001'));
       expect(again.status).toBe(409);
       const replay = await send(fx.url, '/invoices/inv_1001/refund', { method: 'POST', headers: bearer(token) });
-      expect(replay.status).toBe(401);
-      expect(replay.challenge).toBe(challengeFor(fx.url, 'token_replayed'));
+      expectRefusal(replay, fx.url, refusal('token_replayed'));
     });
 
     it('records the jti when a guarded request is allowed, whatever the handler answers (404)', async () => {
@@ -101,20 +103,12 @@ describe.each(cases)('%s, single use %s: just-in-time guarantees', (name, store)
       ['auth_time 601 s old', { auth_time: now() - 601 }],
     ])('%s: 401 insufficient_user_authentication', async (_, change) => {
       const reply = await refund('inv_1003', { ...elevated('inv_1003'), ...change });
-      expect(reply.status).toBe(401);
-      expect(reply.challenge).toBe(challenge(fx.url, STEP_UP));
-      expect(reply.json).toEqual({ error: STEP_UP.error, error_description: STEP_UP.description });
+      expectRefusal(reply, fx.url, stepUp());
     });
 
     it('one step-up asks for everything: scope in the challenge, the entry in the body', async () => {
       const reply = await refund('inv_1003', { scope: 'invoices:read' });
-      expect(reply.status).toBe(401);
-      expect(reply.challenge).toBe(challenge(fx.url, { ...STEP_UP, scope: 'payments:refund' }));
-      expect(reply.json).toEqual({
-        error: STEP_UP.error,
-        error_description: STEP_UP.description,
-        authorization_details: grantFor('inv_1003'),
-      });
+      expectRefusal(reply, fx.url, stepUp('payments:refund', { authorization_details: grantFor('inv_1003') }));
     });
 
     it.each([
@@ -129,17 +123,24 @@ describe.each(cases)('%s, single use %s: just-in-time guarantees', (name, store)
       ['issued 302 s ago', { iat: now() - 302 }, 'token_not_fresh'],
     ] as const)('%s: 403 insufficient_scope', async (_, change, code) => {
       const reply = await refund('inv_1005', { ...elevated('inv_1005'), ...change });
-      expect(reply.status).toBe(403);
-      expect(reply.challenge).toBe(challengeFor(fx.url, code, 'payments:refund'));
-      if (code === 'binding_missing') expect(reply.json?.authorization_details).toEqual(grantFor('inv_1005'));
+      const body = code === 'binding_missing' ? { authorization_details: grantFor('inv_1005') } : {};
+      expectRefusal(reply, fx.url, { ...refusal(code, 'payments:refund'), body });
     });
 
     it('checks in order: token validity before user authentication before scopes', async () => {
       const invalid = await refund('inv_1006', { ...elevated('inv_1006'), acr: undefined, aud: 'https://other.test' });
-      expect(invalid.status).toBe(401);
-      expect(invalid.json?.error).toBe('invalid_token');
-      const weak = await refund('inv_1006', { scope: 'x', acr: 'urn:password' });
-      expect(weak.json?.error).toBe('insufficient_user_authentication');
+      expectRefusal(invalid, fx.url, refusal('token_audience'));
+      const weak = await refund('inv_1006', { ...elevated('inv_1006'), scope: 'x', acr: 'urn:password' });
+      expectRefusal(weak, fx.url, stepUp('payments:refund'));
+      // Scopes (403) before single use (401): a replayed token lacking the scope gets the 403.
+      const token = await fx.mint({ claims: elevated('inv_1006') });
+      const headers = bearer(token);
+      expect((await send(fx.url, '/invoices/inv_1006/refund', { method: 'POST', headers })).status).toBe(200);
+      const lacking = await send(fx.url, '/invoices/inv_1007/refund', { method: 'POST', headers });
+      expectRefusal(lacking, fx.url, {
+        ...refusal('binding_missing', 'payments:refund'),
+        body: { authorization_details: grantFor('inv_1007') },
+      });
     });
   });
 });

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const EXAMPLES = ['express-invoices', 'koa-invoices'] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
@@ -15,6 +16,15 @@ export interface RunningExample {
   readonly url: string;
   readonly stderr: () => string;
   stop(): Promise<void>;
+}
+
+/** The contract's variables are the test's to set: none is inherited from the shell running the tests. */
+const CONTRACT_VARIABLES = ['PORT', 'HOST', 'ISSUER', 'JWKS_URI', 'AUDIENCE', 'REDIS_URL'];
+
+function environment(env: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = { ...process.env };
+  for (const name of CONTRACT_VARIABLES) delete inherited[name];
+  return { ...inherited, ...env };
 }
 
 function command(name: ExampleName): string[] {
@@ -30,7 +40,8 @@ export interface ExitedExample {
 /** Runs an example that is expected to exit (a configuration error), with a time limit. */
 export function runToExit(name: ExampleName, env: Record<string, string>, timeoutMs = 15_000): Promise<ExitedExample> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command(name), { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, command(name), { cwd: root, env: environment(env) });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -44,6 +55,7 @@ export function runToExit(name: ExampleName, env: Record<string, string>, timeou
       reject(new Error(`example did not exit within ${timeoutMs} ms; stdout: ${stdout}`));
     }, timeoutMs);
     child.on('exit', (code) => {
+      running.delete(child);
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
@@ -53,7 +65,7 @@ export function runToExit(name: ExampleName, env: Record<string, string>, timeou
 export function startExample(name: ExampleName, env: Record<string, string>): Promise<RunningExample> {
   const child = spawn(process.execPath, command(name), {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: environment({ PORT: '0', HOST: '127.0.0.1', ...env }),
   });
   running.add(child);
   let stdout = '';
@@ -82,13 +94,19 @@ export function startExample(name: ExampleName, env: Record<string, string>): Pr
       }
     });
     child.on('exit', (code) => {
+      running.delete(child);
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} before listening; stderr: ${stderr}`));
     });
   });
 }
 
-// No example outlives the test run, whatever happened in it.
-process.once('exit', () => {
+function killAll(): void {
   for (const child of running) child.kill('SIGKILL');
-});
+  running.clear();
+}
+
+// No example outlives its test file, whatever happened in it (a failed or timed-out test, a
+// forgotten stop()), nor the worker process.
+afterAll(killAll);
+process.once('exit', killAll);

@@ -26,9 +26,10 @@ export function useExample(name: ExampleName, env: Env | (() => Env) = {}): Fixt
   beforeAll(async () => {
     const keys = await createKeys();
     const jwks = await startJwksServer(keys.jwks);
+    Object.assign(state, { keys, jwks }); // stopped in afterAll even if the example fails to start
     state.env = typeof env === 'function' ? env() : env;
     const example = await startExample(name, { ISSUER, JWKS_URI: jwks.url, ...state.env });
-    Object.assign(state, { keys, jwks, example, url: example.url });
+    Object.assign(state, { example, url: example.url });
   });
   afterAll(async () => {
     await state.example?.stop();

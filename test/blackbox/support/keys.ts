@@ -19,6 +19,9 @@ export interface TestKeys {
   readonly jwks: { keys: Record<string, unknown>[] };
   readonly rsaPrivate: CryptoKey;
   readonly ecPrivate: CryptoKey;
+  /** PS256 (kid `ps-1`) and EdDSA (kid `ed-1`): the contract's other algorithms. */
+  readonly psPrivate: CryptoKey;
+  readonly edPrivate: CryptoKey;
   /** An RSA key the JWKS does not hold, for forged signatures. */
   readonly strangerPrivate: CryptoKey;
   /** The RSA public key as PEM, for HMAC key-confusion attempts. */
@@ -29,15 +32,21 @@ export async function createKeys(): Promise<TestKeys> {
   const rsa = await generateKeyPair('RS256', { extractable: true });
   const ec = await generateKeyPair('ES256');
   const stranger = await generateKeyPair('RS256');
+  const ps = await generateKeyPair('PS256');
+  const ed = await generateKeyPair('EdDSA');
   return {
     jwks: {
       keys: [
         { ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' },
         { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' },
+        { ...(await exportJWK(ps.publicKey)), kid: 'ps-1', alg: 'PS256', use: 'sig' },
+        { ...(await exportJWK(ed.publicKey)), kid: 'ed-1', alg: 'EdDSA', use: 'sig' },
       ],
     },
     rsaPrivate: rsa.privateKey,
     ecPrivate: ec.privateKey,
+    psPrivate: ps.privateKey,
+    edPrivate: ed.privateKey,
     strangerPrivate: stranger.privateKey,
     rsaPublicPem: await exportSPKI(rsa.publicKey),
   };
