@@ -33,7 +33,9 @@ function gateFor(issuer: string, events: DecisionEvent[] = [], extra: Partial<Is
     resource: RESOURCE,
     issuers: [{ issuer, jwksTimeout: 1000, ...extra }],
     tokenCache: false,
-    onDecision: (event) => events.push(event),
+    onDecision: (event) => {
+      events.push(event);
+    },
   });
 }
 
