@@ -31,7 +31,7 @@ function gateFor(issuer: string, events: DecisionEvent[] = [], extra: Partial<Is
   return createGate({
     actions,
     resource: RESOURCE,
-    issuers: [{ issuer, jwksTimeout: 1000, ...extra }],
+    issuers: [{ issuer, jwksTimeout: 2000, ...extra }],
     tokenCache: false,
     onDecision: (event) => {
       events.push(event);

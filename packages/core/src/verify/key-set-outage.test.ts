@@ -30,7 +30,7 @@ function gateFor(jwksUri: string, now: () => number, extra: Partial<IssuerOption
   return createGate({
     actions,
     resource: RESOURCE,
-    issuers: [{ issuer: ISSUER, jwksUri, jwksTimeout: 500, ...extra }],
+    issuers: [{ issuer: ISSUER, jwksUri, jwksTimeout: 2000, ...extra }],
     now,
     tokenCache: false,
     ...(retryAfter === undefined ? {} : { retryAfter }),
