@@ -5,14 +5,13 @@
  */
 import { ConfigurationError } from '../errors.js';
 
-/** 127.0.0.0/8, ::1 and `localhost` (RFC 6761 §6.3). URL parsing has already normalised the host. */
+/**
+ * 127.0.0.0/8, ::1 and `localhost` (RFC 6761 §6.3). URL parsing has already normalised the host
+ * (`127.1` is `127.0.0.1`, `[0:0::1]` is `[::1]`). Names under `.localhost` are not trusted: not
+ * every resolver keeps them on the machine.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname.endsWith('.localhost') ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** Why `url` may not be fetched, or undefined when it may. */
