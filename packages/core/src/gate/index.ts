@@ -88,7 +88,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   // A key set in backoff answers with the seconds left when longer than `retryAfter`
   // (RFC 9110 §10.2.3); each value is rendered once, and backoff is capped, so this stays small.
   const keysUnavailable = new Map<number, Refusal>();
-  function refusalFor503(error: unknown): Refusal | undefined {
+  function keysUnavailableRefusal(error: unknown): Refusal | undefined {
     if (!(error instanceof KeySetUnavailableError) || error.retryAfter === undefined) return undefined;
     if (error.retryAfter <= config.retryAfter) return undefined;
     let refusal = keysUnavailable.get(error.retryAfter);
@@ -166,7 +166,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     } catch (error) {
       if (typeof target === 'string' && !prepared.has(target)) throw error; // an undeclared name is a programming error
       entry = typeof target === 'string' ? (prepared.get(target) as PreparedAction<N>) : target;
-      decision = refusalFor503(error) ?? refusals[refusalCodeFor(error)];
+      decision = keysUnavailableRefusal(error) ?? refusals[refusalCodeFor(error)];
       if (!(error instanceof TokenRejectedError)) cause = error;
     }
     if (hook !== undefined) {

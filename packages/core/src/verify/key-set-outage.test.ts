@@ -252,6 +252,17 @@ describe('a key set that answers too much', () => {
     }
   });
 
+  it('a body that drips in a byte at a time ends at the deadline: 503', async () => {
+    const issuer = await createTestIssuer();
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => (res.destroyed ? clearInterval(drip) : res.write(' ')), 20);
+      res.on('close', () => clearInterval(drip));
+    });
+    const gate = gateFor(`${server.origin}/jwks`, Date.now, { jwksTimeout: 300 });
+    expect(outcome(await gate.decide('read', bearer(await issuer.mint(scope))))).toBe('keys_unavailable');
+  });
+
   it('a redirect is not followed: 503', async () => {
     const issuer = await createTestIssuer();
     const elsewhere = await startServer((_req, res) => json(res, issuer.jwks));
