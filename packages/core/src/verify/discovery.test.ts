@@ -154,6 +154,44 @@ describe('discovery', () => {
     expect(server.requests).not.toContain('/keys');
   });
 
+  it('the metadata is looked up again hourly, not with every key-set refetch; if it fails, the jwks_uri found before serves', async () => {
+    let at = Date.now();
+    const now = () => at;
+    const issuer = await createTestIssuer(now);
+    let metadataUp = true;
+    const server: HostileServer = await startServer((req, res) => {
+      if (req.url === '/.well-known/oauth-authorization-server')
+        return metadataUp
+          ? json(res, { issuer: server.origin, jwks_uri: `${server.origin}/keys` })
+          : json(res, {}, 500);
+      if (req.url === '/.well-known/openid-configuration') return json(res, {}, 404);
+      json(res, issuer.jwks);
+    });
+    const gate = createGate({
+      actions,
+      resource: RESOURCE,
+      issuers: [{ issuer: server.origin, jwksTimeout: 2000 }],
+      tokenCache: false,
+      now,
+    });
+    const minute = 60_000;
+    const allowed = async () => outcome(await gate.decide('read', bearer(await mint(issuer, server.origin))));
+    expect(await allowed()).toBe('allow');
+    at += 11 * minute; // the key set is past its max age; the metadata is not
+    expect(await allowed()).toBe('allow');
+    metadataUp = false;
+    at += 50 * minute; // both are due; the metadata fails, the jwks_uri found before still works
+    expect(await allowed()).toBe('allow');
+    expect(server.requests).toEqual([
+      '/.well-known/oauth-authorization-server',
+      '/keys',
+      '/keys',
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/openid-configuration',
+      '/keys',
+    ]);
+  });
+
   it('a metadata server that never answers: 503 within jwksTimeout, then backing off without fetching', async () => {
     const issuer = await createTestIssuer();
     const server = await startServer(() => undefined);
