@@ -97,8 +97,11 @@ describe.each(EXAMPLES)('%s: the key set cannot be had', (name) => {
   it('service resumes without a restart once the key set is back', async () => {
     const { jwks, example, token } = await scenario(name);
     jwks.mode = 'error500';
-    expectUnavailable(await send(example.url, '/invoices', { headers: bearer(await token()) }), 'keys_unavailable');
+    const refused = await send(example.url, '/invoices', { headers: bearer(await token()) });
+    expectUnavailable(refused, 'keys_unavailable');
     jwks.mode = 'ok';
+    // A failed fetch starts a backoff; a client that honours Retry-After is served when it returns.
+    await new Promise((resolve) => setTimeout(resolve, Number(refused.headers['retry-after']) * 1000));
     expect((await send(example.url, '/invoices', { headers: bearer(await token()) })).status).toBe(200);
   });
 });

@@ -58,9 +58,12 @@ export class TokenRejectedError extends ActionGateError {
 /** The keys needed to verify a token could not be had (timeout, refused, non-200, not a JWKS). */
 export class KeySetUnavailableError extends ActionGateError {
   override readonly code = 'ERR_KEYS_UNAVAILABLE';
+  /** Whole seconds until the key set will be tried again, when a backoff is running. */
+  readonly retryAfter: number | undefined;
 
-  constructor(options?: { cause?: unknown }) {
+  constructor(options?: { cause?: unknown; retryAfter?: number }) {
     super('the key set could not be fetched', options);
+    this.retryAfter = options?.retryAfter;
   }
 }
 

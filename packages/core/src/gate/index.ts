@@ -7,7 +7,7 @@
 import type { ActionSet } from '../actions/index.js';
 import { emitDecision } from '../audit/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
-import { buildCommonRefusals, type ChallengeOptions, type Refusal } from '../challenge/refusal.js';
+import { buildCommonRefusals, buildRefusal, type ChallengeOptions, type Refusal } from '../challenge/refusal.js';
 import type { CheckContext } from '../checks/index.js';
 import { KeySetUnavailableError, ReplayStoreUnavailableError, TokenRejectedError } from '../errors.js';
 import { extractToken } from '../extract/index.js';
@@ -85,6 +85,20 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     ? (config.replayStore ?? new MemoryReplayStore({ now: config.now }))
     : undefined;
 
+  // A key set in backoff answers with the seconds left when longer than `retryAfter`
+  // (RFC 9110 §10.2.3); each value is rendered once, and backoff is capped, so this stays small.
+  const keysUnavailable = new Map<number, Refusal>();
+  function keysUnavailableRefusal(error: unknown): Refusal | undefined {
+    if (!(error instanceof KeySetUnavailableError) || error.retryAfter === undefined) return undefined;
+    if (error.retryAfter <= config.retryAfter) return undefined;
+    let refusal = keysUnavailable.get(error.retryAfter);
+    if (refusal === undefined && keysUnavailable.size < 1024) {
+      refusal = buildRefusal('keys_unavailable', { ...challenge, retryAfter: error.retryAfter });
+      keysUnavailable.set(error.retryAfter, refusal);
+    }
+    return refusal;
+  }
+
   function prepare(name: N): PreparedAction<N> {
     return prepared.get(name) ?? prepareAction(actions.get(name), challenge); // `get` throws for unknown names
   }
@@ -152,7 +166,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     } catch (error) {
       if (typeof target === 'string' && !prepared.has(target)) throw error; // an undeclared name is a programming error
       entry = typeof target === 'string' ? (prepared.get(target) as PreparedAction<N>) : target;
-      decision = refusals[refusalCodeFor(error)];
+      decision = keysUnavailableRefusal(error) ?? refusals[refusalCodeFor(error)];
       if (!(error instanceof TokenRejectedError)) cause = error;
     }
     if (hook !== undefined) {

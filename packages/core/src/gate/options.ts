@@ -46,7 +46,10 @@ export interface GateOptions<N extends string = string> {
   readonly resourceMetadata?: boolean | string;
   /** What challenges disclose: `scope` (default true) and `error_description` (default true). */
   readonly challenge?: { readonly scope?: boolean; readonly description?: boolean };
-  /** `Retry-After` seconds on a 503 when keys cannot be had. Default 5. */
+  /**
+   * `Retry-After` seconds on a 503. Default 5. While a key set's fetches back off, the backoff
+   * left is sent instead when it is longer.
+   */
   readonly retryAfter?: number;
   /** Called once per decision; may not change it. */
   readonly onDecision?: DecisionHook;
@@ -132,6 +135,22 @@ function tokenCacheOptions(value: GateOptions['tokenCache']): false | Required<T
   };
 }
 
+/**
+ * RFC 9728 §3 and RFC 8707 §2: `resource` is a URL (the metadata is served under it). A token's
+ * `aud` may be any string, a URN included: that is what `audience` is for.
+ */
+function resourceUrl(value: unknown): void {
+  if (typeof value === 'string' && value.length > 0 && !/^https?:\/\//i.test(value)) {
+    throw new ConfigurationError(
+      'resource',
+      `must be the https URL of this API (RFC 9728 §3), not ${JSON.stringify(value.slice(0, 100))}; ` +
+        `if your tokens' aud is ${JSON.stringify(value.slice(0, 100))}, set audience: ${JSON.stringify(value.slice(0, 100))} ` +
+        "and resource: 'https://api.example.com' (the API's URL)",
+    );
+  }
+  parseResourceIdentifier(value, 'resource');
+}
+
 export function normalizeGateOptions(options: GateOptions): NormalizedGateOptions {
   if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'must be an object');
   for (const key of Object.keys(options)) {
@@ -140,7 +159,7 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
   if (typeof options.actions?.get !== 'function') {
     throw new ConfigurationError('actions', 'must be the result of defineActions({...})');
   }
-  parseResourceIdentifier(options.resource, 'resource');
+  resourceUrl(options.resource);
   const resource = challengeText('resource', options.resource);
 
   const audience = options.audience === undefined ? [resource] : [options.audience].flat();

@@ -98,7 +98,8 @@ async function verifyWithCandidates(token: string, error: unknown, options: JWTV
 
 export function createVerifier(options: VerifierOptions): Verifier {
   const issuers = new Map<string, PreparedIssuer>();
-  for (const issuer of options.issuers) issuers.set(issuer.issuer, { ...issuer, key: verificationKey(issuer.keys) });
+  for (const issuer of options.issuers)
+    issuers.set(issuer.issuer, { ...issuer, key: verificationKey(issuer.keys, options.now) });
   const only = issuers.size === 1 ? [...issuers.values()][0] : undefined;
 
   function pickIssuer(token: string): PreparedIssuer {

@@ -3,12 +3,20 @@
  */
 import type { JSONWebKeySet } from 'jose';
 import { ConfigurationError } from '../errors.js';
+import { fetchableUrl } from './urls.js';
 
-/** One trusted authorization server. Give exactly one of `jwksUri`, `jwks` or `secret`. */
+/**
+ * One trusted authorization server. Its keys come from `jwksUri`, `jwks` or `secret` (at most
+ * one); with none of them, `jwks_uri` is discovered from the issuer's metadata (RFC 8414, then
+ * OpenID Connect Discovery).
+ */
 export interface IssuerOptions {
-  /** The exact `iss` value (RFC 9068 §4: compared as a string, no normalisation). */
+  /**
+   * The exact `iss` value (RFC 9068 §4: compared as a string, no normalisation), an https URL
+   * (http only for loopback). A trailing slash is part of it: Auth0's issuers end with one.
+   */
   readonly issuer: string;
-  /** Where the issuer's JSON Web Key Set is served (`jwks_uri` in its metadata). */
+  /** Where the issuer's JSON Web Key Set is served (`jwks_uri` in its metadata). Default: discovered. */
   readonly jwksUri?: string | URL;
   /** The issuer's public keys, when they are configured rather than fetched. */
   readonly jwks?: JSONWebKeySet;
@@ -16,12 +24,28 @@ export interface IssuerOptions {
   readonly secret?: string | Uint8Array;
   /** Accepted `alg` values. Default: RS256, PS256, ES256, EdDSA (with `secret`: HS256). */
   readonly algorithms?: readonly string[];
-  /** Remote key set: fetch timeout in ms. Default 5000. */
+  /** Remote key set: ms for one fetch (discovery and key set together). Default 5000. */
   readonly jwksTimeout?: number;
   /** Remote key set: least ms between two refetches triggered by an unknown `kid`. Default 30000. */
   readonly jwksCooldown?: number;
   /** Remote key set: ms after which a fetched key set is fetched again. Default 600000. */
   readonly jwksCacheMaxAge?: number;
+  /**
+   * Remote key set: ms that keys past `jwksCacheMaxAge` keep serving while refetches fail
+   * (stale-if-error); after that, requests fail closed with 503. Default 900000 (15 min); 0: never.
+   */
+  readonly jwksStaleIfError?: number;
+  /** Remote key set: largest response accepted, in bytes (also caps discovery documents). Default 65536. */
+  readonly jwksMaxBytes?: number;
+  /** Remote key set: ms before the first retry after a failed fetch; it doubles per failure. Default 1000. */
+  readonly jwksBackoffInitial?: number;
+  /** Remote key set: the longest ms between retries while fetches fail. Default 60000. */
+  readonly jwksBackoffMax?: number;
+  /**
+   * Accept `http:` issuer and key-set URLs (configured or discovered) for hosts other than
+   * loopback. Keys fetched in clear text can be replaced on the path. Default false.
+   */
+  readonly allowInsecureHttp?: boolean;
 }
 
 export const DEFAULT_ALGORITHMS = Object.freeze(['RS256', 'PS256', 'ES256', 'EdDSA']);
@@ -42,14 +66,22 @@ const ASYMMETRIC = new Set([
   'Ed25519',
 ]);
 
+export interface RemoteKeySource {
+  readonly kind: 'remote';
+  readonly issuer: string;
+  /** The configured key set; undefined when it is discovered from the issuer's metadata. */
+  readonly url: URL | undefined;
+  readonly allowInsecureHttp: boolean;
+  readonly timeout: number;
+  readonly cooldown: number;
+  readonly cacheMaxAge: number;
+  readonly staleIfError: number;
+  readonly maxBytes: number;
+  readonly backoff: { readonly initial: number; readonly max: number };
+}
+
 export type KeySource =
-  | {
-      readonly kind: 'remote';
-      readonly url: URL;
-      readonly timeout: number;
-      readonly cooldown: number;
-      readonly cacheMaxAge: number;
-    }
+  | RemoteKeySource
   | { readonly kind: 'local'; readonly jwks: JSONWebKeySet }
   | { readonly kind: 'secret'; readonly secret: Uint8Array };
 
@@ -59,39 +91,45 @@ export interface NormalizedIssuer {
   readonly keys: KeySource;
 }
 
-function milliseconds(option: string, value: number | undefined, fallback: number): number {
+function milliseconds(
+  option: string,
+  value: number | undefined,
+  fallback: number,
+  min = 0,
+  unit = 'milliseconds',
+): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0)
-    throw new ConfigurationError(option, 'must be a whole number of milliseconds, 0 or more');
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
+    throw new ConfigurationError(option, `must be a whole number of ${unit}, ${min} or more`);
   return value;
 }
 
-function httpUrl(option: string, value: string | URL): URL {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new ConfigurationError(option, 'must be an absolute URL such as https://as.example.com/jwks');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new ConfigurationError(option, 'must be an http(s) URL');
-  return url;
+function issuerIdentifier(option: string, value: unknown, allowInsecureHttp: boolean): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new ConfigurationError(
+      option,
+      "must be the authorization server's issuer identifier, e.g. https://as.example.com",
+    );
+  const example = /^[\w.-]+(:\d+)?(\/\S*)?$/.test(value) ? `https://${value}` : 'https://as.example.com';
+  const url = fetchableUrl(option, value, allowInsecureHttp, example);
+  // RFC 8414 §2: an issuer identifier has no query and no fragment.
+  if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#'))
+    throw new ConfigurationError(option, `must have no query or fragment (RFC 8414 §2): ${url.origin}${url.pathname}`);
+  return value;
 }
 
 export function normalizeIssuer(options: IssuerOptions, at: string): NormalizedIssuer {
   if (typeof options !== 'object' || options === null)
     throw new ConfigurationError(at, 'must be an object with issuer and jwksUri');
-  if (typeof options.issuer !== 'string' || options.issuer.length === 0) {
-    throw new ConfigurationError(
-      `${at}.issuer`,
-      "must be the authorization server's issuer identifier, e.g. https://as.example.com",
-    );
-  }
+  const allowInsecureHttp = options.allowInsecureHttp ?? false;
+  if (typeof allowInsecureHttp !== 'boolean')
+    throw new ConfigurationError(`${at}.allowInsecureHttp`, 'must be true or false');
+  const issuer = issuerIdentifier(`${at}.issuer`, options.issuer, allowInsecureHttp);
   const given = (['jwksUri', 'jwks', 'secret'] as const).filter((key) => options[key] !== undefined);
-  if (given.length !== 1) {
+  if (given.length > 1) {
     throw new ConfigurationError(
-      `${at}.jwksUri`,
-      `must be set, or else exactly one of jwks or secret (got ${given.join(', ') || 'none'})`,
+      `${at}.${given[1]}`,
+      `cannot be combined with ${given[0]}: give one of jwksUri, jwks or secret (or none, to discover jwks_uri)`,
     );
   }
   const secret = options.secret;
@@ -105,8 +143,16 @@ export function normalizeIssuer(options: IssuerOptions, at: string): NormalizedI
         `lists ${String(alg)}, but with a secret only HS256, HS384 or HS512 can be used`,
       );
     }
+    if (secret === undefined && HMAC.has(alg)) {
+      // HMAC only with an explicit secret, which prevents key confusion (RFC 8725 §2.1).
+      throw new ConfigurationError(
+        `${at}.algorithms`,
+        `lists ${alg}: ${alg} needs \`secret\` (the key shared with the authorization server, ` +
+          `at least ${HMAC_MIN_BYTES[alg]} bytes); for public-key tokens use e.g. RS256`,
+      );
+    }
     if (secret === undefined && !ASYMMETRIC.has(alg)) {
-      // Never `none`; HMAC only with an explicit secret, which prevents key confusion.
+      // Never `none`.
       throw new ConfigurationError(
         `${at}.algorithms`,
         `lists ${String(alg)}; allowed with public keys: ${[...ASYMMETRIC].join(', ')}`,
@@ -133,11 +179,27 @@ export function normalizeIssuer(options: IssuerOptions, at: string): NormalizedI
   } else {
     keys = {
       kind: 'remote',
-      url: httpUrl(`${at}.jwksUri`, options.jwksUri as string | URL),
-      timeout: milliseconds(`${at}.jwksTimeout`, options.jwksTimeout, 5000),
+      issuer,
+      url:
+        options.jwksUri === undefined
+          ? undefined
+          : fetchableUrl(`${at}.jwksUri`, options.jwksUri, allowInsecureHttp, 'https://as.example.com/jwks'),
+      allowInsecureHttp,
+      timeout: milliseconds(`${at}.jwksTimeout`, options.jwksTimeout, 5000, 1),
       cooldown: milliseconds(`${at}.jwksCooldown`, options.jwksCooldown, 30_000),
       cacheMaxAge: milliseconds(`${at}.jwksCacheMaxAge`, options.jwksCacheMaxAge, 600_000),
+      staleIfError: milliseconds(`${at}.jwksStaleIfError`, options.jwksStaleIfError, 900_000),
+      maxBytes: milliseconds(`${at}.jwksMaxBytes`, options.jwksMaxBytes, 65_536, 1024, 'bytes'),
+      backoff: {
+        initial: milliseconds(`${at}.jwksBackoffInitial`, options.jwksBackoffInitial, 1000, 1),
+        max: milliseconds(`${at}.jwksBackoffMax`, options.jwksBackoffMax, 60_000, 1),
+      },
     };
+    if (keys.backoff.max < keys.backoff.initial)
+      throw new ConfigurationError(
+        `${at}.jwksBackoffMax`,
+        `must be at least jwksBackoffInitial (${keys.backoff.initial})`,
+      );
   }
-  return Object.freeze({ issuer: options.issuer, algorithms: Object.freeze([...algorithms]), keys });
+  return Object.freeze({ issuer, algorithms: Object.freeze([...algorithms]), keys });
 }
