@@ -177,14 +177,23 @@ describe.each(versions)('%s: refusals handed to the app', (_, createApp) => {
 
   it('a hook may deliberately write its own challenge', async () => {
     const origin = await start({
-      onRefusal: (_refusal, _req, res) => {
+      onRefusal: (refusal, _req, res) => {
         res.setHeader('www-authenticate', 'Bearer realm="custom"');
-        res.end();
+        if (refusal.code === 'token_missing') res.end();
       },
     });
     const missing = await post(origin);
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="custom"');
+    expect(await missing.text()).toBe('');
+    // Writing only the header still gets the standard status and body, with the hook's header.
+    const scope = await post(origin, await issuer.mint({ scope: 'invoices:read' }));
+    expect(scope.status).toBe(403);
+    expect(scope.headers.get('www-authenticate')).toBe('Bearer realm="custom"');
+    expect(await scope.json()).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'The access token lacks the scopes this action requires',
+    });
   });
 
   it('a hook that throws or rejects reaches the error handler; the handler never runs', async () => {

@@ -46,21 +46,29 @@ export function writeChallenge(res: Response, refusal: Refusal): void {
   for (const name in refusal.headers) res.setHeader(name, refusal.headers[name] as string);
 }
 
-/** Writes a refusal: status, challenge headers and the JSON error body (serialised once per refusal). */
-export function sendRefusal(res: Response, refusal: Refusal): void {
+/** Ends the response with the refusal's JSON body, serialised once per refusal. */
+function sendBody(res: Response, refusal: Refusal): void {
   let body = serialised.get(refusal.body);
   if (body === undefined) {
     body = JSON.stringify(refusal.body);
     serialised.set(refusal.body, body);
   }
-  writeChallenge(res, refusal);
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(body);
 }
 
+/** Writes a refusal: status, challenge headers and the JSON error body. */
+export function sendRefusal(res: Response, refusal: Refusal): void {
+  writeChallenge(res, refusal);
+  sendBody(res, refusal);
+}
+
 function finish(res: Response, refusal: Refusal): void {
-  // A hook that wrote nothing gets the standard refusal: never an empty 200, never a hang.
-  if (!res.headersSent) sendRefusal(res, refusal);
+  // A hook that wrote nothing gets the standard status and body (never an empty 200, never a
+  // hang), with the headers as the hook left them.
+  if (res.headersSent) return;
+  res.status(refusal.status);
+  sendBody(res, refusal);
 }
 
 /** Hands a refusal to the app; the guarded handler never runs. */
