@@ -72,21 +72,19 @@ function finish(res: Response, refusal: Refusal): void {
 }
 
 /** Hands a refusal to the app; the guarded handler never runs. */
-export function handOver(
+export async function handOver(
   refusal: Refusal,
   req: Request,
   res: Response,
   next: NextFunction,
   onRefusal: 'error' | RefusalHook,
-): void | Promise<void> {
+): Promise<void> {
   writeChallenge(res, refusal);
   if (onRefusal === 'error') return next(new ActionRefusedError(refusal));
-  let shaped: unknown;
   try {
-    shaped = onRefusal(refusal, req, res);
+    await onRefusal(refusal, req, res);
   } catch (error) {
     return next(error);
   }
-  if (shaped === undefined) return finish(res, refusal);
-  return Promise.resolve(shaped).then(() => finish(res, refusal), next);
+  finish(res, refusal);
 }
