@@ -4,6 +4,7 @@
  * real HTTP each library guards its routes, passes its tokens and refuses with its own challenge.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +33,16 @@ describe('type-checking a project that uses both (skipLibCheck: false)', () => {
     timeout: 180_000,
   }, async () => {
     const { code, output } = await typecheck('tsconfig.json');
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
+
+  // The declarations users install; present after `pnpm build` (which `pnpm test` runs first).
+  const built = ['core', 'express'].every((name) =>
+    existsSync(fileURLToPath(new URL(`../../packages/${name}/dist/index.d.ts`, import.meta.url))),
+  );
+  it.skipIf(!built)('compiles against the built declarations (dist) too', { timeout: 180_000 }, async () => {
+    const { code, output } = await typecheck('tsconfig.dist.json');
     expect(output).toBe('');
     expect(code).toBe(0);
   });
