@@ -44,24 +44,25 @@ describe.each(versions)('%s', (_, createApp) => {
       issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }],
       ...options,
     });
-    const { requireAction, metadata } = actiongate(gate);
+    const { requireAction, metadata, getAuth } = actiongate(gate);
     const application = createApp();
     if (parser === 'form') application.use(express5.urlencoded({ extended: false }));
     if (parser === 'json') application.use(express5.json());
     application.use(metadata);
     application.get('/invoices', requireAction('read'), (req, res) => {
       handled++;
-      expectTypeOf(req.auth).toEqualTypeOf<AuthInfo | undefined>();
-      res.json({ sub: req.auth?.claims.sub, action: req.auth?.action, scopes: [...(req.auth?.scopes ?? [])] });
+      const auth = getAuth(req);
+      expectTypeOf(auth).toEqualTypeOf<AuthInfo<Name> | undefined>();
+      res.json({ sub: auth?.claims.sub, action: auth?.action, scopes: [...(auth?.scopes ?? [])] });
     });
     application.post('/refund', requireAction('refund'), (req, res) => {
       handled++;
-      res.json({ action: req.auth?.action, issuer: req.auth?.issuer });
+      res.json({ action: getAuth(req)?.action, issuer: getAuth(req)?.issuer });
     });
     return application;
   }
 
-  it('sets req.auth and calls the handler when allowed', async () => {
+  it('attaches the AuthInfo (read with getAuth) and calls the handler when allowed', async () => {
     const token = await issuer.mint({ scope: 'invoices:read' });
     const reply = await request(app()).get('/invoices').set('authorization', `Bearer ${token}`);
     expect(reply.status).toBe(200);

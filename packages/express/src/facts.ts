@@ -11,7 +11,8 @@ export function requestFacts(req: Request): RequestFacts {
   const bodyAccessToken = accessTokenParameter(req.body);
   return {
     method: req.method,
-    path: req.path,
+    // Under a router mounted at `/v1`, `req.path` is relative to the mount; the audit wants the whole path.
+    path: req.baseUrl === '' ? req.path : req.baseUrl + req.path,
     authorization: authorizationFields(req.rawHeaders),
     // The query is parsed only when the URL has one.
     queryAccessToken: req.url.includes('?') ? accessTokenParameter(req.query) : undefined,

@@ -1,52 +1,111 @@
 /**
  * Express 4 and 5 adapter: turns a request into facts, asks the gate, writes the decision.
- * It holds no rule of its own.
+ * It holds no rule of its own, and declares nothing globally: read the result with `getAuth(req)`.
  */
-import {
-  type AuthInfo,
-  ConfigurationError,
-  type Decision,
-  type Gate,
-  type PreparedAction,
-  type Refusal,
-} from '@actiongate/core';
+import { IncomingMessage } from 'node:http';
+import { type AuthInfo, ConfigurationError, type Decision, type Gate, type PreparedAction } from '@actiongate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { AUTH, type AuthCarrier, getAuth, getAuthOrThrow } from './auth.js';
 import { requestFacts } from './facts.js';
+import { metadataMiddleware } from './metadata.js';
+import { handOver, type RefusalHook, sendRefusal } from './refusal.js';
 
-declare global {
-  namespace Express {
-    interface Request {
-      /** Set by `requireAction()` when the gate allows the request. */
-      auth?: AuthInfo;
-    }
-  }
-}
-
+export { getAuth, getAuthOrThrow, MissingAuthError } from './auth.js';
 export { requestFacts } from './facts.js';
+export { ActionRefusedError, type RefusalHook, sendRefusal } from './refusal.js';
+
+export interface ExpressAdapterOptions {
+  /**
+   * Also put the `AuthInfo` on `req[requestProperty]` (say `'auth'`, as in actiongate 0.1).
+   * Off by default: `req.auth` belongs to express-oauth2-jwt-bearer and express-jwt, and writing
+   * it would overwrite theirs on a route both guard. Nothing is declared for its type; use
+   * `getAuth(req)`, or declare the property yourself if no other package does.
+   */
+  readonly requestProperty?: string;
+  /**
+   * What a refusal does. `'respond'` (default): end the request with the status, challenge and
+   * JSON body. `'error'`: set the status and challenge headers, then `next(new ActionRefusedError())`
+   * for the app's error handler. A function: set the status and challenge headers, then let it
+   * write the response (a hook that writes nothing gets the standard refusal). Keep the
+   * `WWW-Authenticate` header: clients need it to know how to authenticate (RFC 6750 §3).
+   */
+  readonly onRefusal?: 'respond' | 'error' | RefusalHook;
+}
 
 export interface ExpressActionGate<N extends string> {
   /** A middleware that lets a request through only when its token allows `action`. */
   requireAction(action: N): RequestHandler;
-  /** A middleware serving the RFC 9728 document at `gate.metadataPath`; mount with `app.use()`. */
+  /**
+   * A middleware serving the RFC 9728 document at `gate.metadataPath`. Mount it on the app, not
+   * in a router with a prefix: the document lives at the origin's root whatever the prefix.
+   */
   readonly metadata: RequestHandler;
+  /** The `AuthInfo` of a request `requireAction()` allowed; `undefined` on an unguarded route. */
+  getAuth(req: Request): AuthInfo<N> | undefined;
+  /** The `AuthInfo` of a request `requireAction()` allowed; throws `MissingAuthError` otherwise. */
+  getAuthOrThrow(req: Request): AuthInfo<N>;
 }
 
-const serialised = new WeakMap<object, string>();
+// Names Express or Node already give a request; writing the AuthInfo there would break it.
+const EXPRESS_REQUEST = new Set([
+  'accepts',
+  'app',
+  'baseUrl',
+  'body',
+  'cookies',
+  'fresh',
+  'get',
+  'header',
+  'host',
+  'hostname',
+  'ip',
+  'ips',
+  'is',
+  'next',
+  'originalUrl',
+  'param',
+  'params',
+  'path',
+  'protocol',
+  'query',
+  'range',
+  'res',
+  'route',
+  'secure',
+  'signedCookies',
+  'stale',
+  'subdomains',
+  'xhr',
+]);
 
-/** Writes a refusal: status, challenge headers and the JSON error body (serialised once per refusal). */
-export function sendRefusal(res: Response, refusal: Refusal): void {
-  let body = serialised.get(refusal.body);
-  if (body === undefined) {
-    body = JSON.stringify(refusal.body);
-    serialised.set(refusal.body, body);
+interface Settings {
+  readonly requestProperty: string | undefined;
+  readonly onRefusal: 'respond' | 'error' | RefusalHook;
+}
+
+function settingsFrom(options: ExpressAdapterOptions): Settings {
+  const { requestProperty, onRefusal = 'respond' } = options;
+  if (
+    requestProperty !== undefined &&
+    (typeof requestProperty !== 'string' ||
+      !/^[A-Za-z_$][\w$]*$/.test(requestProperty) ||
+      // A bare request, made at start-up only, has every name Node gives a request.
+      requestProperty in new IncomingMessage(undefined as never) ||
+      EXPRESS_REQUEST.has(requestProperty))
+  ) {
+    throw new ConfigurationError(
+      'requestProperty',
+      `must be an identifier that Express and Node do not already use, such as "auth" (got ${JSON.stringify(requestProperty)})`,
+    );
   }
-  res.status(refusal.status);
-  for (const name in refusal.headers) res.setHeader(name, refusal.headers[name] as string);
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(body);
+  if (onRefusal !== 'respond' && onRefusal !== 'error' && typeof onRefusal !== 'function') {
+    throw new ConfigurationError('onRefusal', 'must be "respond", "error" or a function (refusal, req, res) => void');
+  }
+  return { requestProperty, onRefusal };
 }
 
-function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>): RequestHandler {
+function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, settings: Settings): RequestHandler {
+  const { requestProperty, onRefusal } = settings;
   return async function requireAction(req: Request, res: Response, next: NextFunction): Promise<void> {
     let decision: Decision<N>;
     try {
@@ -54,24 +113,29 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>): Re
     } catch (error) {
       return next(error); // only an undeclared action name, which prepare() already ruled out
     }
-    if (!decision.allow) return sendRefusal(res, decision);
-    req.auth = decision.auth;
+    if (!decision.allow) {
+      if (onRefusal === 'respond') return sendRefusal(res, decision);
+      return handOver(decision, req, res, next, onRefusal);
+    }
+    (req as unknown as AuthCarrier)[AUTH] = decision.auth;
+    if (requestProperty !== undefined) (req as unknown as Record<string, unknown>)[requestProperty] = decision.auth;
     next();
   };
 }
 
-export function actiongate<N extends string>(gate: Gate<N>): ExpressActionGate<N> {
+export function actiongate<N extends string>(gate: Gate<N>, options: ExpressAdapterOptions = {}): ExpressActionGate<N> {
   if (typeof gate?.decide !== 'function' || typeof gate.prepare !== 'function') {
     throw new ConfigurationError('gate', 'must be the result of createGate({...}) from @actiongate/core');
   }
-  const document = JSON.stringify(gate.metadata);
-  const metadata: RequestHandler = (req, res, next) => {
-    if (req.path !== gate.metadataPath || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
-    res.type('application/json').send(document);
-  };
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('options', 'must be an object such as { onRefusal: "error" }');
+  }
+  const settings = settingsFrom(options);
   return {
     // `prepare` throws for an undeclared name now, while the route is being declared.
-    requireAction: (action: N) => guard(gate, gate.prepare(action)),
-    metadata,
+    requireAction: (action: N) => guard(gate, gate.prepare(action), settings),
+    metadata: metadataMiddleware(gate as Gate<string>),
+    getAuth: getAuth<N>,
+    getAuthOrThrow: getAuthOrThrow<N>,
   };
 }

@@ -1,54 +1,107 @@
 /**
  * Koa 2 and 3 adapter: turns a context into facts, asks the gate, writes the decision.
- * It holds no rule of its own.
+ * It holds no rule of its own, and declares nothing globally.
  */
-import { type AuthInfo, ConfigurationError, type Gate, type PreparedAction, type Refusal } from '@actiongate/core';
+import { type AuthInfo, ConfigurationError, type Gate, type PreparedAction } from '@actiongate/core';
 import type { Context, Middleware, Next } from 'koa';
+import { type AnyContext, AUTH, type AuthCarrier, getAuth, getAuthOrThrow } from './auth.js';
 import { requestFacts } from './facts.js';
+import { metadataMiddleware } from './metadata.js';
+import { handOver, type RefusalHook, sendRefusal } from './refusal.js';
 
+export { type AnyContext, getAuth, getAuthOrThrow, MissingAuthError } from './auth.js';
 export { requestFacts } from './facts.js';
+export { ActionRefusedError, type RefusalHook, sendRefusal } from './refusal.js';
 
-/** `ctx.state` after `requireAction()` allowed the request. */
+/** `ctx.state` after `requireAction()` allowed the request, with the default `stateKey`. */
 export interface ActionGateState<N extends string = string> {
   auth: AuthInfo<N>;
 }
 
-export interface KoaActionGate<N extends string> {
+/** `ctx.state` after `requireAction()` allowed the request, for a given `stateKey`. */
+export type ActionGateStateFor<N extends string, K extends string | false> = K extends string
+  ? { [P in K]: AuthInfo<N> }
+  : Record<never, never>;
+
+export interface KoaAdapterOptions<K extends string | false = 'auth'> {
+  /**
+   * The `ctx.state` member that receives the `AuthInfo`; `'auth'` by default (koa-jwt uses
+   * `user`, so the two do not meet), `false` for none. `getAuth(ctx)` works either way.
+   */
+  readonly stateKey?: K;
+  /**
+   * What a refusal does. `'respond'` (default): set the status, challenge and JSON body.
+   * `'error'`: set the status and challenge headers, then throw `ActionRefusedError` for the app's
+   * error handling. A function: set the status and challenge headers, then let it set the body (a
+   * hook that sets none gets the standard refusal). Keep the `WWW-Authenticate` header: clients
+   * need it to know how to authenticate (RFC 6750 §3).
+   */
+  readonly onRefusal?: 'respond' | 'error' | RefusalHook;
+}
+
+export interface KoaActionGate<N extends string, K extends string | false = 'auth'> {
   /** A middleware that lets a request through only when its token allows `action`. */
-  requireAction(action: N): Middleware<ActionGateState<N>>;
-  /** A middleware serving the RFC 9728 document at `gate.metadataPath`. */
+  requireAction(action: N): Middleware<ActionGateStateFor<N, K>>;
+  /**
+   * A middleware serving the RFC 9728 document at `gate.metadataPath`. Mount it on the app: the
+   * document lives at the origin's root whatever a router's prefix.
+   */
   readonly metadata: Middleware;
+  /** The `AuthInfo` of a request `requireAction()` allowed; `undefined` on an unguarded route. */
+  getAuth(ctx: AnyContext): AuthInfo<N> | undefined;
+  /** The `AuthInfo` of a request `requireAction()` allowed; throws `MissingAuthError` otherwise. */
+  getAuthOrThrow(ctx: AnyContext): AuthInfo<N>;
 }
 
-/** Writes a refusal: status, challenge headers and the JSON error body. */
-export function sendRefusal(ctx: Context, refusal: Refusal): void {
-  ctx.status = refusal.status;
-  ctx.set(refusal.headers as Record<string, string>);
-  ctx.body = refusal.body;
+interface Settings {
+  readonly stateKey: string | false;
+  readonly onRefusal: 'respond' | 'error' | RefusalHook;
 }
 
-function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>): Middleware<ActionGateState<N>> {
-  return async function requireAction(ctx, next: Next): Promise<void> {
-    const decision = await gate.decide(prepared, requestFacts(ctx as unknown as Context));
-    if (!decision.allow) return sendRefusal(ctx as unknown as Context, decision);
-    ctx.state.auth = decision.auth;
+function settingsFrom(options: KoaAdapterOptions<string | false>): Settings {
+  const { stateKey = 'auth', onRefusal = 'respond' } = options;
+  if (stateKey !== false && (typeof stateKey !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(stateKey))) {
+    throw new ConfigurationError(
+      'stateKey',
+      `must be an identifier such as "auth", or false (got ${JSON.stringify(stateKey)})`,
+    );
+  }
+  if (onRefusal !== 'respond' && onRefusal !== 'error' && typeof onRefusal !== 'function') {
+    throw new ConfigurationError('onRefusal', 'must be "respond", "error" or a function (refusal, ctx) => void');
+  }
+  return { stateKey, onRefusal };
+}
+
+function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, settings: Settings): Middleware {
+  const { stateKey, onRefusal } = settings;
+  return async function requireAction(ctx: Context, next: Next): Promise<void> {
+    const decision = await gate.decide(prepared, requestFacts(ctx));
+    if (!decision.allow) {
+      if (onRefusal === 'respond') return sendRefusal(ctx, decision);
+      return handOver(decision, ctx, onRefusal);
+    }
+    (ctx as unknown as AuthCarrier)[AUTH] = decision.auth;
+    if (stateKey !== false) (ctx.state as Record<string, unknown>)[stateKey] = decision.auth;
     await next();
   };
 }
 
-export function actiongate<N extends string>(gate: Gate<N>): KoaActionGate<N> {
+export function actiongate<N extends string, K extends string | false = 'auth'>(
+  gate: Gate<N>,
+  options: KoaAdapterOptions<K> = {},
+): KoaActionGate<N, K> {
   if (typeof gate?.decide !== 'function' || typeof gate.prepare !== 'function') {
     throw new ConfigurationError('gate', 'must be the result of createGate({...}) from @actiongate/core');
   }
-  const document = JSON.stringify(gate.metadata);
-  const metadata: Middleware = async (ctx, next) => {
-    if (ctx.path !== gate.metadataPath || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    ctx.type = 'application/json';
-    ctx.body = document;
-  };
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('options', 'must be an object such as { onRefusal: "error" }');
+  }
+  const settings = settingsFrom(options);
   return {
     // `prepare` throws for an undeclared name now, while the route is being declared.
-    requireAction: (action: N) => guard(gate, gate.prepare(action)),
-    metadata,
+    requireAction: (action: N) => guard(gate, gate.prepare(action), settings) as Middleware<ActionGateStateFor<N, K>>,
+    metadata: metadataMiddleware(gate as Gate<string>),
+    getAuth: getAuth<N>,
+    getAuthOrThrow: getAuthOrThrow<N>,
   };
 }

@@ -1,0 +1,90 @@
+/**
+ * Writing a refusal, or handing it to the app: to its error handler (`onRefusal: 'error'`) or to
+ * a hook that shapes the response. Either way the status and the challenge headers are on the
+ * response first, so that the `WWW-Authenticate` challenge (RFC 6750 §3) survives unless the app
+ * deliberately replaces it.
+ */
+import { ActionGateError, type Refusal, type RefusalBody, type RefusalCode } from '@actiongate/core';
+import type { NextFunction, Request, Response } from 'express';
+
+/** Shapes a refused response. The status and challenge headers are already set: keep them. */
+export type RefusalHook = (refusal: Refusal, req: Request, res: Response) => void | Promise<void>;
+
+/**
+ * A refusal handed to `next(err)`. It follows the `http-errors` shape (`status`, `statusCode`,
+ * `headers`, `expose`), so Express's default handler answers with the right status and challenge.
+ */
+export class ActionRefusedError extends ActionGateError {
+  override readonly code = 'ERR_ACTION_REFUSED';
+  readonly status: Refusal['status'];
+  readonly statusCode: Refusal['status'];
+  /** The challenge headers (`www-authenticate`, or `retry-after` for a 503); send them. */
+  readonly headers: Refusal['headers'];
+  /** The JSON body actiongate would have sent. */
+  readonly body: RefusalBody;
+  /** Why the request was refused (`token_missing`, `insufficient_scope`, ...). */
+  readonly reason: RefusalCode;
+  /** Whether the message may be shown to the client: it is fixed text, except for a 5xx. */
+  readonly expose: boolean;
+
+  constructor(refusal: Refusal) {
+    super(refusal.body.error_description);
+    this.status = refusal.status;
+    this.statusCode = refusal.status;
+    this.headers = refusal.headers;
+    this.body = refusal.body;
+    this.reason = refusal.code;
+    this.expose = refusal.status < 500;
+  }
+}
+
+const serialised = new WeakMap<object, string>();
+
+/** Sets the refusal's status and challenge headers, without a body. */
+export function writeChallenge(res: Response, refusal: Refusal): void {
+  res.status(refusal.status);
+  for (const name in refusal.headers) res.setHeader(name, refusal.headers[name] as string);
+}
+
+/** Ends the response with the refusal's JSON body, serialised once per refusal. */
+function sendBody(res: Response, refusal: Refusal): void {
+  let body = serialised.get(refusal.body);
+  if (body === undefined) {
+    body = JSON.stringify(refusal.body);
+    serialised.set(refusal.body, body);
+  }
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(body);
+}
+
+/** Writes a refusal: status, challenge headers and the JSON error body. */
+export function sendRefusal(res: Response, refusal: Refusal): void {
+  writeChallenge(res, refusal);
+  sendBody(res, refusal);
+}
+
+function finish(res: Response, refusal: Refusal): void {
+  // A hook that wrote nothing gets the standard status and body (never an empty 200, never a
+  // hang), with the headers as the hook left them.
+  if (res.headersSent) return;
+  res.status(refusal.status);
+  sendBody(res, refusal);
+}
+
+/** Hands a refusal to the app; the guarded handler never runs. */
+export async function handOver(
+  refusal: Refusal,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  onRefusal: 'error' | RefusalHook,
+): Promise<void> {
+  writeChallenge(res, refusal);
+  if (onRefusal === 'error') return next(new ActionRefusedError(refusal));
+  try {
+    await onRefusal(refusal, req, res);
+  } catch (error) {
+    return next(error);
+  }
+  finish(res, refusal);
+}
