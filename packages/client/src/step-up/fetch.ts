@@ -102,8 +102,8 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     reusable.delete(key);
     let shared = pending.get(key);
     if (shared === undefined) {
-      emit({ type: 'step-up:pending', request });
       const started = generation;
+      emit({ type: 'step-up:pending', request });
       shared = callStepUp(request).then(
         (token) => {
           emit({ type: 'step-up:approved', request, token });
