@@ -140,6 +140,14 @@ describe('another origin never gets a token', () => {
     expect(tokenAsked).toEqual([`${a.origin}/mcp/tools`]);
   });
 
+  it('a redirect from an allowed resource to another origin does not carry the token along', async () => {
+    route('a', '/go', (_, response) => response.writeHead(302, { location: `${b.origin}/landing` }).end());
+    route('b', '/landing', (_, response) => json(response, 200, {}));
+    expect((await client().fetch(`${a.origin}/go`)).status).toBe(200);
+    expect(a.seen[0]?.authorization).toBe('Bearer baseline-token');
+    expect(b.seen).toEqual([expect.objectContaining({ path: '/landing', authorization: undefined })]);
+  });
+
   it('elevated tokens are kept per resource: an allowed B with A’s challenge gets its own, never A’s', async () => {
     const { fetch } = client({ allowedResources: [a.origin, b.origin] });
     route(
