@@ -33,6 +33,15 @@ beforeAll(async () => {
         return json(response, 401, {}, { 'www-authenticate': 'Bearer realm="t"' });
       case '/always':
         return challenge(403, 'error="insufficient_scope", scope="x"');
+      case '/huge': // a refusal body past 64 KiB, chunked: its details are not read at all
+        if (elevated) break;
+        response.writeHead(403, {
+          'content-type': 'application/json',
+          'www-authenticate': 'Bearer realm="t", error="insufficient_scope", scope="payments:refund"',
+        });
+        response.write('{"authorization_details":[{"type":"payment_refund"}],"pad":"');
+        response.end(`${'x'.repeat(70_000)}"}`);
+        return;
       case '/revoked': // every elevated token is refused as invalid, as a revoked or used-up one would be
         if (elevated) return challenge(401, 'error="invalid_token"');
         return challenge(403, 'error="insufficient_scope", scope="payments:refund"');
@@ -230,6 +239,12 @@ describe('createStepUpFetch', () => {
     });
     await expect(fetch(`${api.origin}/scope`)).rejects.toBeInstanceOf(StepUpError);
     expect(events).toEqual(['step-up:pending', 'step-up:denied']);
+  });
+
+  it('reads at most 64 KiB of a refusal body', async () => {
+    const { fetch, requests } = harness();
+    expect((await fetch(`${api.origin}/huge`)).status).toBe(200);
+    expect(requests[0]?.authorizationDetails).toBeUndefined();
   });
 
   it('sends no Authorization header when getToken answers undefined', async () => {

@@ -13,6 +13,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { StepUpError } from './errors.js';
+import { readCapped } from './read-capped.js';
 import { resourceCovers } from './resource.js';
 
 export interface MetadataOptions {
@@ -34,32 +35,6 @@ interface Document {
 }
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new Error(`the document declares ${declared} bytes, over ${maxBytes}`);
-  const reader = response.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new Error(`the document is over ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-}
 
 export function createMetadataVerifier(
   send: typeof fetch,

@@ -5,6 +5,7 @@
  * 401s are not step-ups.
  */
 import { findBearerChallenge } from '../challenges/index.js';
+import { readCapped } from './read-capped.js';
 import type { StepUpRequest } from './types.js';
 
 /** A refusal's step-up, before the client has verified which resource it is for. */
@@ -14,10 +15,8 @@ const MAX_BODY_BYTES = 65_536;
 
 async function authorizationDetailsOf(response: Response): Promise<Record<string, unknown>[] | undefined> {
   if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined;
-  if (Number(response.headers.get('content-length') ?? '0') > MAX_BODY_BYTES) return undefined;
   try {
-    const text = await response.clone().text();
-    if (text.length > MAX_BODY_BYTES) return undefined;
+    const text = await readCapped(response.clone(), MAX_BODY_BYTES);
     const body = JSON.parse(text) as { authorization_details?: unknown };
     const details = body?.authorization_details;
     return Array.isArray(details) && details.every((entry) => typeof entry === 'object' && entry !== null)
