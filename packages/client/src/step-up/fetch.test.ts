@@ -42,6 +42,16 @@ beforeAll(async () => {
         response.write('{"authorization_details":[{"type":"payment_refund"}],"pad":"');
         response.end(`${'x'.repeat(70_000)}"}`);
         return;
+      case '/huge-declared': // the same, with a Content-Length saying so
+        if (elevated) break;
+        return json(
+          response,
+          403,
+          { authorization_details: [{ type: 'payment_refund' }], pad: 'x'.repeat(70_000) },
+          {
+            'www-authenticate': 'Bearer realm="t", error="insufficient_scope", scope="payments:refund"',
+          },
+        );
       case '/revoked': // every elevated token is refused as invalid, as a revoked or used-up one would be
         if (elevated) return challenge(401, 'error="invalid_token"');
         return challenge(403, 'error="insufficient_scope", scope="payments:refund"');
@@ -241,10 +251,18 @@ describe('createStepUpFetch', () => {
     expect(events).toEqual(['step-up:pending', 'step-up:denied']);
   });
 
-  it('reads at most 64 KiB of a refusal body', async () => {
+  it.each(['/huge', '/huge-declared'])('reads at most 64 KiB of a refusal body (%s)', async (path) => {
     const { fetch, requests } = harness();
-    expect((await fetch(`${api.origin}/huge`)).status).toBe(200);
+    expect((await fetch(`${api.origin}${path}`)).status).toBe(200);
     expect(requests[0]?.authorizationDetails).toBeUndefined();
+  });
+
+  it('a refused step-up does not wait on the refusal body', async () => {
+    const { fetch } = harness({}, 0, { policy: {} });
+    await expect(fetch(`${api.origin}/huge-declared`)).rejects.toMatchObject({ code: 'scope_not_allowed' });
+    await expect(fetch(`${api.origin}/step-up`, { method: 'POST' })).rejects.toMatchObject({
+      code: 'scope_not_allowed',
+    });
   });
 
   it('sends no Authorization header when getToken answers undefined', async () => {

@@ -54,6 +54,14 @@ interface Cached {
   readonly token: ElevatedToken;
 }
 
+/**
+ * Frees a refusal's body without waiting: after `clone()` it is one branch of a tee, and
+ * cancelling a branch settles only once the other is cancelled or read to the end.
+ */
+function discard(response: Response): void {
+  response.body?.cancel().catch(() => {});
+}
+
 /** A retry refused like this means the elevated token is of no further use. */
 function refusesToken(response: Response): boolean {
   if (response.status === 401) return findBearerChallenge(response.headers) !== undefined;
@@ -158,12 +166,12 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
       stepUpRequest = { ...challenge, resource: resourceIdentifier(resource) };
       enforcePolicy(stepUpRequest, policy, held, resource);
     } catch (error) {
-      await response.body?.cancel().catch(() => {});
+      discard(response);
       throw error;
     }
 
     const key = elevationKey(stepUpRequest);
-    const token = await elevate(key, stepUpRequest, resource).finally(() => response.body?.cancel().catch(() => {}));
+    const token = await elevate(key, stepUpRequest, resource).finally(() => discard(response));
     retryCopy.headers.set('authorization', `Bearer ${token.accessToken}`);
     const retried = await send(retryCopy); // once: a second refusal is the caller's to handle
     if (refusesToken(retried) && reusable.get(key)?.token === token) reusable.delete(key);

@@ -72,7 +72,7 @@ export function createMetadataVerifier(
       }
       return { resource, bytes: text.length };
     } catch (cause) {
-      await response.body?.cancel().catch(() => {});
+      response.body?.cancel().catch(() => {});
       throw new StepUpError('metadata_unavailable', 'the resource metadata is unusable', { cause });
     }
   }

@@ -1,7 +1,10 @@
 /** Reads a response body as UTF-8 text, refusing it (and cancelling the stream) past `maxBytes`. */
 export async function readCapped(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new Error(`the document declares ${declared} bytes, over ${maxBytes}`);
+  if (declared > maxBytes) {
+    response.body?.cancel().catch(() => {});
+    throw new Error(`the document declares ${declared} bytes, over ${maxBytes}`);
+  }
   const reader = response.body?.getReader();
   if (reader === undefined) return '';
   const chunks: Uint8Array[] = [];
