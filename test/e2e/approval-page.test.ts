@@ -34,7 +34,7 @@ it('shows the binding message and the details, and an approval there completes t
     stepUpFetch(`${stack.api.url}/invoices/inv_1008/refund`, { method: 'POST' }),
     decideOnPage('approve'),
   ]);
-  expect(page).toContain('POST /invoices/inv_1008/refund at');
+  expect(page).toContain('refund inv_1008 (payment_refund) at 127.0.0.1:');
   expect(page).toContain('&#34;identifier&#34;:&#34;inv_1008&#34;');
   expect(response.status).toBe(200);
   expect(await (await fetch(`${stack.as.issuer}/approvals`)).text()).toContain('<li>none</li>');

@@ -40,7 +40,7 @@ it('pnpm demo runs the story end to end and exits 0 in under 20 s', async () => 
   expect(stdout).toContain('GET /invoices → 200, 10 invoices');
   expect(stdout).toMatch(/POST \/invoices\/inv_1001\/refund → 401/);
   expect(stdout).toContain('error="insufficient_user_authentication", scope="payments:refund"');
-  expect(stdout).toContain('asks alice to approve: "POST /invoices/inv_1001/refund at');
+  expect(stdout).toContain('asks alice to approve: "refund inv_1001 (payment_refund) at 127.0.0.1:');
   expect(stdout).toContain('acr urn:actiongate:mfa, lifetime 300 s');
   expect(stdout).toContain('POST /invoices/inv_1001/refund → 200 {"id":"inv_1001","status":"refunded"}');
   expect(stdout).toContain('→ 401 The access token was already used');

@@ -25,6 +25,12 @@ it('gets the delete scopes for a service client and retries once', async () => {
   const fetch = createStepUpFetch({
     getToken: () => baseline,
     heldScopes: ['invoices:read'],
+    allowedResources: [stack.api.url],
+    policy: {
+      scopes: ['payments:refund', 'invoices:write', 'invoices:delete'],
+      authorizationDetailsTypes: ['payment_refund'],
+      acrValues: ['urn:actiongate:mfa'],
+    },
     stepUp: (request) => {
       calls++;
       expect(request.scope).toEqual(['invoices:read', 'invoices:write', 'invoices:delete']);

@@ -94,6 +94,12 @@ try {
   const stepUpFetch = createStepUpFetch({
     getToken: () => baseline,
     heldScopes: ['invoices:read'],
+    allowedResources: [api.url],
+    policy: {
+      scopes: ['payments:refund', 'invoices:write', 'invoices:delete'],
+      authorizationDetailsTypes: ['payment_refund'],
+      acrValues: ['urn:actiongate:mfa'],
+    },
     stepUp: cibaStepUp({
       authorizationServer: metadata,
       client,

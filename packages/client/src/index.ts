@@ -7,8 +7,11 @@ export {
   toBearerChallenge,
 } from './challenges/index.js';
 export { type CibaStepUpOptions, cibaStepUp, defaultBindingMessage } from './ciba/index.js';
-export { StepUpError, type StepUpErrorCode } from './step-up/errors.js';
+export { ConfigurationError, StepUpError, type StepUpErrorCode } from './step-up/errors.js';
 export { createStepUpFetch, type StepUpFetch, type StepUpFetchOptions } from './step-up/fetch.js';
-export { readStepUpRequest } from './step-up/read-refusal.js';
+export type { MetadataOptions } from './step-up/metadata.js';
+export type { StepUpPolicy } from './step-up/policy.js';
+export { readStepUpRequest, type UnverifiedStepUpRequest } from './step-up/read-refusal.js';
+export { resourceCovers } from './step-up/resource.js';
 export { type TokenEndpointStepUpOptions, tokenEndpointStepUp } from './step-up/token-endpoint.js';
 export type { ElevatedToken, StepUp, StepUpEvent, StepUpRequest } from './step-up/types.js';

@@ -99,6 +99,12 @@ export async function stepUpClient(stack: Stack, stepUp: StepUp = cibaFor(stack)
   const fetch = createStepUpFetch({
     getToken: () => baseline,
     heldScopes: ['invoices:read'],
+    allowedResources: [stack.api.url],
+    policy: {
+      scopes: ['payments:refund', 'invoices:write', 'invoices:delete'],
+      authorizationDetailsTypes: ['payment_refund'],
+      acrValues: ['urn:actiongate:mfa'],
+    },
     stepUp: (request) => {
       calls++;
       return stepUp(request);

@@ -1,13 +1,16 @@
 /**
  * Step-up through OpenID CIBA (Client-Initiated Backchannel Authentication Core 1.0), poll
  * mode, on `oauth4webapi`: the client asks the authorization server to have the user approve
- * exactly what the challenge named, with a binding message naming the action and the
- * resource, then polls the token endpoint, honouring `interval` and `slow_down`, until the
+ * exactly what the challenge named, with a binding message naming the action, the resource
+ * and the scopes, then polls the token endpoint, honouring `interval` and `slow_down`, until the
  * user approves or denies or the request expires.
  */
 import * as oauth from 'oauth4webapi';
 import { StepUpError } from '../step-up/errors.js';
 import type { ElevatedToken, StepUp, StepUpRequest } from '../step-up/types.js';
+import { defaultBindingMessage } from './binding-message.js';
+
+export { defaultBindingMessage } from './binding-message.js';
 
 export interface CibaStepUpOptions {
   /** The authorization server's metadata (from `oauth.processDiscoveryResponse`). */
@@ -16,9 +19,9 @@ export interface CibaStepUpOptions {
   readonly clientAuth: oauth.ClientAuth;
   /** Who must approve (CIBA §7.1 `login_hint`). */
   readonly loginHint: string | ((request: StepUpRequest) => string);
-  /** CIBA §7.1 `binding_message`; default: the method and path of the refused request. */
+  /** CIBA §7.1 `binding_message`; default: `defaultBindingMessage` (action, resource host, scopes). */
   readonly bindingMessage?: (request: StepUpRequest) => string;
-  /** The RFC 8707 resource indicator; default: the origin of the refused request. */
+  /** The RFC 8707 resource indicator; default: the request's verified `resource`. */
   readonly resource?: (request: StepUpRequest) => string;
   /** Allow http:// endpoints (tests and demos on loopback only). */
   readonly allowInsecureRequests?: boolean;
@@ -29,15 +32,6 @@ export interface CibaStepUpOptions {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * CIBA §7.1: a short message the user sees on both devices, naming the action (method and
- * path) and the resource (its host), e.g. `POST /invoices/inv_1001/refund at api.example.com`.
- */
-export function defaultBindingMessage(request: StepUpRequest): string {
-  const { host, pathname } = new URL(request.url);
-  return `${request.method} ${pathname} at ${host}`;
-}
 
 function toElevated(response: oauth.TokenEndpointResponse, request: StepUpRequest): ElevatedToken {
   return {
@@ -58,7 +52,7 @@ export function cibaStepUp(options: CibaStepUpOptions): StepUp {
       scope: ['openid', ...request.scope].join(' '),
       login_hint: typeof options.loginHint === 'function' ? options.loginHint(request) : options.loginHint,
       binding_message: (options.bindingMessage ?? defaultBindingMessage)(request),
-      resource: options.resource?.(request) ?? new URL(request.url).origin,
+      resource: options.resource?.(request) ?? request.resource,
     });
     if (request.acrValues !== undefined) parameters.set('acr_values', request.acrValues.join(' '));
     if (request.authorizationDetails !== undefined) {

@@ -1,5 +1,29 @@
-/** Why a step-up did not produce a retried request. A stable `code`, in the manner of `jose`. */
-export type StepUpErrorCode = 'denied' | 'expired' | 'rate_limited' | 'failed' | 'body_not_replayable';
+/**
+ * Why a step-up did not produce a retried request. A stable `code`, in the manner of `jose`:
+ *
+ * - `denied`, `expired`, `rate_limited`, `failed`: the approval itself did not succeed;
+ * - `body_not_replayable`: the request's body was consumed before it could be sent again;
+ * - `metadata_unavailable`, `metadata_not_allowed`, `resource_mismatch`: the resource's
+ *   RFC 9728 metadata could not be fetched, lives somewhere the client does not trust, or
+ *   describes a resource other than the one called;
+ * - `scope_not_allowed`, `details_not_allowed`, `acr_not_allowed`, `max_age_not_allowed`: the
+ *   challenge asked for more than the client's policy lets it request;
+ * - `malformed_token`: `getToken` or `stepUp` produced something that is not a Bearer token.
+ */
+export type StepUpErrorCode =
+  | 'denied'
+  | 'expired'
+  | 'rate_limited'
+  | 'failed'
+  | 'body_not_replayable'
+  | 'metadata_unavailable'
+  | 'metadata_not_allowed'
+  | 'resource_mismatch'
+  | 'scope_not_allowed'
+  | 'details_not_allowed'
+  | 'acr_not_allowed'
+  | 'max_age_not_allowed'
+  | 'malformed_token';
 
 export class StepUpError extends Error {
   readonly code: StepUpErrorCode;
@@ -8,5 +32,18 @@ export class StepUpError extends Error {
     super(message, options);
     this.name = 'StepUpError';
     this.code = code;
+  }
+}
+
+/** An option of `createStepUpFetch` is missing or wrong; thrown at creation, never per request. */
+export class ConfigurationError extends Error {
+  readonly code = 'ERR_CONFIGURATION';
+  /** The option at fault (`allowedResources[1]`). */
+  readonly option: string;
+
+  constructor(option: string, problem: string) {
+    super(`@actiongate/client: option "${option}" ${problem}`);
+    this.name = 'ConfigurationError';
+    this.option = option;
   }
 }

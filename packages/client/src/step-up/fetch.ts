@@ -1,32 +1,86 @@
 /**
- * A fetch that answers step-up challenges: on a 403 `insufficient_scope` or a 401
- * `insufficient_user_authentication` it asks `stepUp` once for exactly what the challenge
- * and body name, retries the request once with the elevated token, and hands any second
- * refusal to the caller. It never loops.
+ * A fetch that answers step-up challenges for the resources it was told to trust, and only
+ * those. On a 403 `insufficient_scope` or a 401 `insufficient_user_authentication` from an
+ * allowed resource it verifies which resource is asking (RFC 9728 metadata), checks the request
+ * against the client's policy, asks `stepUp` once, retries the request once with the elevated
+ * token, and hands any second refusal to the caller. It never loops.
+ *
+ * A request to a URL no allowed resource covers is sent untouched: no baseline token, no
+ * elevated token, and no step-up whatever it answers.
  */
+
+import { findBearerChallenge } from '../challenges/index.js';
 import { StepUpError } from './errors.js';
+import { createMetadataVerifier, type MetadataOptions } from './metadata.js';
+import { enforcePolicy, type StepUpPolicy } from './policy.js';
 import { elevationKey, readStepUpRequest } from './read-refusal.js';
+import { allowedResourceFor, parseAllowedResources, resourceCovers, resourceIdentifier } from './resource.js';
+import { checkBaseline, checkElevated } from './token.js';
 import type { ElevatedToken, StepUp, StepUpEvent, StepUpRequest } from './types.js';
 
 export interface StepUpFetchOptions {
-  /** The baseline access token. */
-  readonly getToken: () => string | Promise<string>;
+  /**
+   * Where tokens may go: origins (`https://api.example.com`) or RFC 9728 resource identifiers
+   * (`https://api.example.com/mcp`, covering that path and below). Required: a URL none of them
+   * covers gets no token and no step-up.
+   */
+  readonly allowedResources: readonly (string | URL)[];
+  /** The baseline access token for a request to `url` (an allowed one); `undefined` sends none. */
+  readonly getToken: (url: URL) => string | undefined | Promise<string | undefined>;
   /** The scopes the baseline token holds, so a step-up asks for their union with the new ones. */
   readonly heldScopes?: readonly string[] | (() => readonly string[]);
+  /** What a step-up may ask for. Default: nothing beyond the held scopes. */
+  readonly policy?: StepUpPolicy;
   readonly stepUp: StepUp;
   readonly onEvent?: (event: StepUpEvent) => void;
   /** Stop reusing an elevated token this many ms before it expires. Default 30000. */
   readonly expirySkew?: number;
+  /** Fetching RFC 9728 metadata: timeout, size cap, cache bounds. */
+  readonly metadata?: MetadataOptions;
   readonly fetch?: typeof fetch;
 }
 
-export type StepUpFetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+export interface StepUpFetch {
+  (input: Request | string | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * Forgets cached elevated tokens: all of them, or those for the resource covering `resource`
+   * (a URL or a resource identifier), e.g. after the user signs out.
+   */
+  invalidate(resource?: string | URL): void;
+}
+
+interface Cached {
+  readonly resource: URL;
+  readonly token: ElevatedToken;
+}
+
+/**
+ * Frees a refusal's body without waiting: after `clone()` it is one branch of a tee, and
+ * cancelling a branch settles only once the other is cancelled or read to the end.
+ */
+function discard(response: Response): void {
+  response.body?.cancel().catch(() => {});
+}
+
+/** A retry refused like this means the elevated token is of no further use. */
+function refusesToken(response: Response): boolean {
+  if (response.status === 401) return findBearerChallenge(response.headers) !== undefined;
+  return response.status === 403 && findBearerChallenge(response.headers)?.error === 'insufficient_scope';
+}
 
 export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
+  const allowed = parseAllowedResources(options.allowedResources);
   const send = options.fetch ?? globalThis.fetch;
   const skew = options.expirySkew ?? 30_000;
+  const policy = options.policy ?? {};
+  const verifyMetadata = createMetadataVerifier(
+    send,
+    [...new Set(allowed.map((resource) => resource.origin))],
+    options.metadata,
+  );
   const pending = new Map<string, Promise<ElevatedToken>>();
-  const reusable = new Map<string, ElevatedToken>();
+  const reusable = new Map<string, Cached>();
+  let generation = 0; // bumped by invalidate(), so a step-up in flight is not cached afterwards
 
   const emit = (event: StepUpEvent) => {
     try {
@@ -36,23 +90,40 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     }
   };
 
-  async function elevate(request: StepUpRequest): Promise<ElevatedToken> {
-    const key = elevationKey(request);
+  async function callStepUp(request: StepUpRequest): Promise<ElevatedToken> {
+    let result: unknown;
+    try {
+      result = await options.stepUp(request);
+    } catch (cause) {
+      if (cause instanceof StepUpError) throw cause;
+      throw new StepUpError('failed', 'the step-up failed', { cause });
+    }
+    return checkElevated(result);
+  }
+
+  function elevate(key: string, request: StepUpRequest, resource: URL): Promise<ElevatedToken> {
     const cached = reusable.get(key);
-    if (cached !== undefined && (cached.expiresAt === undefined || cached.expiresAt - skew > Date.now())) return cached;
+    // Only a token with a known expiry is reused; one without is good for the call that asked.
+    if (cached?.token.expiresAt !== undefined && cached.token.expiresAt - skew > Date.now()) {
+      return Promise.resolve(cached.token);
+    }
     reusable.delete(key);
     let shared = pending.get(key);
     if (shared === undefined) {
+      const started = generation;
       emit({ type: 'step-up:pending', request });
-      shared = options.stepUp(request).then(
+      shared = callStepUp(request).then(
         (token) => {
           emit({ type: 'step-up:approved', request, token });
-          if (!token.singleUse) reusable.set(key, token);
+          if (!token.singleUse && token.expiresAt !== undefined && started === generation) {
+            reusable.set(key, { resource, token });
+          }
           return token;
         },
-        (error: unknown) => {
-          if (error instanceof StepUpError && error.code === 'denied') emit({ type: 'step-up:denied', request });
-          if (error instanceof StepUpError && error.code === 'expired') emit({ type: 'step-up:expired', request });
+        (error: StepUpError) => {
+          if (error.code === 'denied') emit({ type: 'step-up:denied', request });
+          else if (error.code === 'expired') emit({ type: 'step-up:expired', request });
+          else emit({ type: 'step-up:failed', request, error });
           throw error;
         },
       );
@@ -63,7 +134,7 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     return shared;
   }
 
-  return async function stepUpFetch(input, init) {
+  async function stepUpFetch(input: Request | string | URL, init?: RequestInit): Promise<Response> {
     let request: Request;
     let retryCopy: Request;
     try {
@@ -75,17 +146,49 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
         cause,
       });
     }
-    const baseline = await options.getToken();
-    request.headers.set('authorization', `Bearer ${baseline}`);
+    const url = new URL(request.url);
+    const configured = allowedResourceFor(allowed, url);
+    if (configured === undefined) return send(request); // not ours to authorise: untouched
+
+    const baseline = checkBaseline(await options.getToken(url));
+    if (baseline !== undefined) request.headers.set('authorization', `Bearer ${baseline}`);
     const response = await send(request);
 
     const held = typeof options.heldScopes === 'function' ? options.heldScopes() : (options.heldScopes ?? []);
-    const stepUp = await readStepUpRequest(response, request, held);
-    if (stepUp === undefined) return response;
+    const challenge = await readStepUpRequest(response, request, held);
+    if (challenge === undefined) return response;
 
-    const token = await elevate(stepUp);
-    await response.body?.cancel().catch(() => {});
+    let resource: URL;
+    let stepUpRequest: StepUpRequest;
+    try {
+      resource =
+        challenge.resourceMetadata === undefined ? configured : await verifyMetadata(challenge.resourceMetadata, url);
+      stepUpRequest = { ...challenge, resource: resourceIdentifier(resource) };
+      enforcePolicy(stepUpRequest, policy, held, resource);
+    } catch (error) {
+      discard(response);
+      throw error;
+    }
+
+    const key = elevationKey(stepUpRequest);
+    const token = await elevate(key, stepUpRequest, resource).finally(() => discard(response));
     retryCopy.headers.set('authorization', `Bearer ${token.accessToken}`);
-    return send(retryCopy); // once: a second refusal is the caller's to handle
-  };
+    const retried = await send(retryCopy); // once: a second refusal is the caller's to handle
+    if (refusesToken(retried) && reusable.get(key)?.token === token) reusable.delete(key);
+    return retried;
+  }
+
+  return Object.assign(stepUpFetch, {
+    invalidate(target?: string | URL): void {
+      generation++;
+      if (target === undefined) {
+        reusable.clear();
+        return;
+      }
+      const url = new URL(target);
+      for (const [key, cached] of reusable) {
+        if (resourceCovers(cached.resource, url) || resourceCovers(url, cached.resource)) reusable.delete(key);
+      }
+    },
+  });
 }

@@ -5,12 +5,19 @@
  * 401s are not step-ups.
  */
 import { findBearerChallenge } from '../challenges/index.js';
+import { readCapped } from './read-capped.js';
 import type { StepUpRequest } from './types.js';
+
+/** A refusal's step-up, before the client has verified which resource it is for. */
+export type UnverifiedStepUpRequest = Omit<StepUpRequest, 'resource'>;
+
+const MAX_BODY_BYTES = 65_536;
 
 async function authorizationDetailsOf(response: Response): Promise<Record<string, unknown>[] | undefined> {
   if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined;
   try {
-    const body = (await response.clone().json()) as { authorization_details?: unknown };
+    const text = await readCapped(response.clone(), MAX_BODY_BYTES);
+    const body = JSON.parse(text) as { authorization_details?: unknown };
     const details = body?.authorization_details;
     return Array.isArray(details) && details.every((entry) => typeof entry === 'object' && entry !== null)
       ? (details as Record<string, unknown>[])
@@ -24,7 +31,7 @@ export async function readStepUpRequest(
   response: Response,
   request: Request,
   heldScopes: readonly string[],
-): Promise<StepUpRequest | undefined> {
+): Promise<UnverifiedStepUpRequest | undefined> {
   if (response.status !== 401 && response.status !== 403) return undefined;
   const challenge = findBearerChallenge(response.headers);
   const reason = challenge?.error;
@@ -48,13 +55,13 @@ export async function readStepUpRequest(
   };
 }
 
-/** Requests that need the same elevation share one key (and so one approval). */
+/** Requests that need the same elevation of the same resource share one key (and so one approval). */
 export function elevationKey(request: StepUpRequest): string {
   return JSON.stringify([
+    request.resource,
     [...request.scope].sort(),
     request.acrValues ?? [],
     request.maxAge ?? null,
     request.authorizationDetails ?? [],
-    request.resourceMetadata ?? new URL(request.url).origin,
   ]);
 }

@@ -1,17 +1,19 @@
 /**
  * Step-up without a person: a client-credentials grant at the token endpoint asking for the
- * scopes, authorization details and resource the challenge named (for service clients whose
- * authorization server grants them directly).
+ * scopes and authorization details the challenge named, once the step-up fetch has checked them
+ * against its policy, for the verified resource (for service clients whose authorization server
+ * grants them directly).
  */
 import * as oauth from 'oauth4webapi';
 import { StepUpError } from './errors.js';
-import type { StepUp } from './types.js';
+import type { StepUp, StepUpRequest } from './types.js';
 
 export interface TokenEndpointStepUpOptions {
   readonly authorizationServer: oauth.AuthorizationServer;
   readonly client: oauth.Client;
   readonly clientAuth: oauth.ClientAuth;
-  readonly resource?: (url: string) => string;
+  /** The RFC 8707 resource indicator; default: the request's verified `resource`. */
+  readonly resource?: (request: StepUpRequest) => string;
   readonly allowInsecureRequests?: boolean;
 }
 
@@ -20,7 +22,7 @@ export function tokenEndpointStepUp(options: TokenEndpointStepUpOptions): StepUp
   return async (request) => {
     const parameters = new URLSearchParams({
       scope: request.scope.join(' '),
-      resource: options.resource?.(request.url) ?? new URL(request.url).origin,
+      resource: options.resource?.(request) ?? request.resource,
     });
     if (request.authorizationDetails !== undefined) {
       parameters.set('authorization_details', JSON.stringify(request.authorizationDetails));

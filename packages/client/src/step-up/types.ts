@@ -1,4 +1,4 @@
-/** What a step-up must obtain, read off a refusal's challenge and body. */
+/** What a step-up must obtain, read off a refusal's challenge and body, checked against the client's policy. */
 export interface StepUpRequest {
   /** The challenge's error: why the request fell short. */
   readonly reason: 'insufficient_scope' | 'insufficient_user_authentication';
@@ -9,7 +9,13 @@ export interface StepUpRequest {
   readonly maxAge?: number;
   /** RFC 9396 entries from the refusal's body. */
   readonly authorizationDetails?: readonly Record<string, unknown>[];
-  /** RFC 9728 §5.1: where the resource describes itself. */
+  /**
+   * The RFC 8707 resource indicator to ask for: the `resource` of the RFC 9728 metadata, once
+   * verified to describe the URL called, or else the configured allowed resource covering it.
+   * Never a value the responding server chose unchecked.
+   */
+  readonly resource: string;
+  /** RFC 9728 §5.1: the metadata document the challenge named (verified before this request exists). */
   readonly resourceMetadata?: string;
   /** The refused request. */
   readonly method: string;
@@ -18,8 +24,9 @@ export interface StepUpRequest {
 
 /** A short-lived elevated token. */
 export interface ElevatedToken {
+  /** An RFC 6750 §2.1 b64token. */
   readonly accessToken: string;
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch. Without it the token is used for the request that asked for it only. */
   readonly expiresAt?: number;
   /** Good for one request: never reused. */
   readonly singleUse?: boolean;
@@ -32,4 +39,5 @@ export type StepUpEvent =
   | { readonly type: 'step-up:pending'; readonly request: StepUpRequest }
   | { readonly type: 'step-up:approved'; readonly request: StepUpRequest; readonly token: ElevatedToken }
   | { readonly type: 'step-up:denied'; readonly request: StepUpRequest }
-  | { readonly type: 'step-up:expired'; readonly request: StepUpRequest };
+  | { readonly type: 'step-up:expired'; readonly request: StepUpRequest }
+  | { readonly type: 'step-up:failed'; readonly request: StepUpRequest; readonly error: Error };

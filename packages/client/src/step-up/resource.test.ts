@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { allowedResourceFor, parseAllowedResources, resourceCovers, resourceIdentifier } from './resource.js';
+
+const covers = (resource: string, url: string) => resourceCovers(new URL(resource), new URL(url));
+
+describe('resourceCovers', () => {
+  it.each([
+    ['https://api.example.com', 'https://api.example.com/invoices', true],
+    ['https://api.example.com/', 'https://api.example.com', true],
+    ['https://API.example.com:443', 'https://api.example.com/x', true],
+    ['https://api.example.com/mcp', 'https://api.example.com/mcp', true],
+    ['https://api.example.com/mcp', 'https://api.example.com/mcp/tools?x=1', true],
+    ['https://api.example.com/mcp/', 'https://api.example.com/mcp', true],
+    ['https://api.example.com/mcp', 'https://api.example.com/mcpx', false],
+    ['https://api.example.com/mcp', 'https://api.example.com/', false],
+    ['https://api.example.com', 'http://api.example.com/', false],
+    ['https://api.example.com', 'https://api.example.com:8443/', false],
+    ['https://api.example.com', 'https://evil.api.example.com/', false],
+    ['https://api.example.com', 'https://api.example.com.evil.test/', false],
+    ['https://api.example.com/a', 'https://api.example.com/a/../b', false], // URL resolves the dot segments first
+  ])('%s covers %s: %s', (resource, url, expected) => {
+    expect(covers(resource, url)).toBe(expected);
+  });
+});
+
+describe('allowedResourceFor', () => {
+  it('picks the most specific allowed resource', () => {
+    const allowed = parseAllowedResources(['https://api.example.com', 'https://api.example.com/mcp']);
+    expect(allowedResourceFor(allowed, new URL('https://api.example.com/mcp/x'))?.href).toBe(
+      'https://api.example.com/mcp',
+    );
+    expect(allowedResourceFor(allowed, new URL('https://api.example.com/x'))?.href).toBe('https://api.example.com/');
+    expect(allowedResourceFor(allowed, new URL('https://other.example.com/x'))).toBeUndefined();
+  });
+});
+
+it('writes identifiers as RFC 8707 resource values', () => {
+  expect(resourceIdentifier(new URL('https://api.example.com/'))).toBe('https://api.example.com');
+  expect(resourceIdentifier(new URL('https://api.example.com/mcp'))).toBe('https://api.example.com/mcp');
+});
