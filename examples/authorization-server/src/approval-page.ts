@@ -32,7 +32,13 @@ const HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-function send(res: ServerResponse, status: number, body: string, type = 'text/html', extra: Record<string, string> = {}) {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/html',
+  extra: Record<string, string> = {},
+) {
   res.writeHead(status, { ...HEADERS, 'content-type': `${type}; charset=utf-8`, ...extra }).end(body);
 }
 
@@ -54,7 +60,8 @@ class FormError extends Error {
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new FormError(415, 'send an application/x-www-form-urlencoded form');
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new FormError(415, 'send an application/x-www-form-urlencoded form');
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -66,7 +73,11 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Handles the inbox's routes; `false` for any other path (the provider answers those). */
-export async function serveApprovalPage(context: ApprovalPageContext, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function serveApprovalPage(
+  context: ApprovalPageContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   const url = new URL(req.url ?? '/', context.issuer);
   if (url.pathname !== INBOX_PATH && !url.pathname.startsWith(`${INBOX_PATH}/`)) return false;
   try {
@@ -88,7 +99,8 @@ async function route(context: ApprovalPageContext, path: string, req: IncomingMe
       return send(res, 401, loginPage('Sign in to see your approvals.'));
     }
     const approvals = inbox.list(session.accountId);
-    if (wantsJson(req)) return send(res, 200, inboxJson(session.accountId, session.csrf, approvals), 'application/json');
+    if (wantsJson(req))
+      return send(res, 200, inboxJson(session.accountId, session.csrf, approvals), 'application/json');
     return send(res, 200, inboxPage(session.accountId, session.csrf, approvals));
   }
   if (req.method !== 'POST') return refuse(req, res, 405, 'invalid_request', 'method not allowed');
@@ -125,7 +137,8 @@ async function route(context: ApprovalPageContext, path: string, req: IncomingMe
     return refuse(req, res, 400, 'invalid_request', 'decision must be approve or deny');
   }
   // Someone else's approval answers exactly like one that does not exist.
-  if (!(await inbox.decide(id, decision, session.accountId))) return refuse(req, res, 404, 'not_found', 'no such approval');
+  if (!(await inbox.decide(id, decision, session.accountId)))
+    return refuse(req, res, 404, 'not_found', 'no such approval');
   if (wantsJson(req)) return send(res, 200, JSON.stringify({ id, decision }), 'application/json');
   res.writeHead(303, { ...HEADERS, location: INBOX_PATH }).end();
 }

@@ -40,7 +40,11 @@ function approvalItem(approval: PendingApproval, csrf: string): string {
   <dl>
     <dt>client</dt><dd><code>${escapeHtml(approval.clientId)}</code></dd>
     <dt>resource</dt><dd><code>${escapeHtml(approval.resource ?? '(none named)')}</code></dd>
-    <dt>scopes</dt><dd>${approval.scope.split(' ').filter(Boolean).map((scope) => `<code>${escapeHtml(scope)}</code>`).join(' ')}</dd>
+    <dt>scopes</dt><dd>${approval.scope
+      .split(' ')
+      .filter(Boolean)
+      .map((scope) => `<code>${escapeHtml(scope)}</code>`)
+      .join(' ')}</dd>
     <dt>authentication</dt><dd><code>${escapeHtml(approval.acrValues ?? '(any)')}</code></dd>
     <dt>authorization details</dt><dd>${details.length === 0 ? '(none)' : details.map(detail).join('')}</dd>
   </dl>
@@ -80,15 +84,17 @@ export function inboxJson(accountId: string, csrf: string, approvals: readonly P
   return JSON.stringify({
     account: accountId,
     csrf,
-    approvals: approvals.map(({ id, clientId, resource, scope, acrValues, bindingMessage, authorizationDetails, expiresAt }) => ({
-      id,
-      client_id: clientId,
-      resource,
-      scope,
-      acr_values: acrValues,
-      binding_message: bindingMessage,
-      authorization_details: authorizationDetails,
-      expires_at: new Date(expiresAt).toISOString(),
-    })),
+    approvals: approvals.map(
+      ({ id, clientId, resource, scope, acrValues, bindingMessage, authorizationDetails, expiresAt }) => ({
+        id,
+        client_id: clientId,
+        resource,
+        scope,
+        acr_values: acrValues,
+        binding_message: bindingMessage,
+        authorization_details: authorizationDetails,
+        expires_at: new Date(expiresAt).toISOString(),
+      }),
+    ),
   });
 }

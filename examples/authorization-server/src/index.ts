@@ -104,7 +104,10 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     isUser: (accountId) => accounts.has(accountId),
     clientCredentialsScopes: new Map([
       [clientId, options.baselineScopes ?? ['invoices:read']],
-      ...(options.serviceClients ?? []).map((service): [string, readonly string[]] => [service.clientId, service.scopes]),
+      ...(options.serviceClients ?? []).map((service): [string, readonly string[]] => [
+        service.clientId,
+        service.scopes,
+      ]),
     ]),
     baselineTtl: 3600,
     elevatedTtl: options.elevatedTtl ?? 300,

@@ -7,7 +7,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-export type GuardVerdict = { readonly ok: true } | { readonly ok: false; readonly status: 403 | 421; readonly reason: string };
+export type GuardVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly status: 403 | 421; readonly reason: string };
 
 const OK: GuardVerdict = { ok: true };
 
@@ -25,7 +27,9 @@ export function checkOrigin(req: IncomingMessage, issuer: URL): GuardVerdict {
   const referer = req.headers.referer;
   if (referer === undefined) return { ok: false, status: 403, reason: 'a form post needs an Origin or a Referer' };
   try {
-    return new URL(referer).origin === issuer.origin ? OK : { ok: false, status: 403, reason: 'cross-site request refused' };
+    return new URL(referer).origin === issuer.origin
+      ? OK
+      : { ok: false, status: 403, reason: 'cross-site request refused' };
   } catch {
     return { ok: false, status: 403, reason: 'cross-site request refused' };
   }
