@@ -146,7 +146,7 @@ describe('only the signed-in user, from this server, decides', () => {
     const { view, approval } = await pendingFor(alice, 'inv_2004');
     const fields = { decision: 'approve', csrf: view.csrf };
     for (const headers of [
-      { origin: 'https://evil.example' },
+      { origin: 'https://evil.example' } as Record<string, string>,
       { origin: 'null' },
       { origin: `${as.issuer}.evil.example` },
       { referer: 'https://evil.example/approvals' },
@@ -196,7 +196,10 @@ describe('only the signed-in user, from this server, decides', () => {
 
   it('listing without a session, or with a made-up one, shows the sign-in form and no request', async () => {
     await cibaRequest('inv_2007');
-    for (const headers of [{}, { cookie: 'actiongate_inbox=forged' }, { accept: 'application/json' }]) {
+    for (const headers of [{}, { cookie: 'actiongate_inbox=forged' }, { accept: 'application/json' }] as Record<
+      string,
+      string
+    >[]) {
       const response = await raw(`${as.issuer}/approvals`, { headers });
       expect(response.status).toBe(401);
       expect(response.body).not.toContain('inv_2007');

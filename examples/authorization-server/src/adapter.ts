@@ -11,12 +11,18 @@ import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 
 interface Entry {
   readonly payload: AdapterPayload;
-  /** Epoch milliseconds; `Infinity` when oidc-provider gave no lifetime. */
+  /** Epoch milliseconds, grace included; `Infinity` when oidc-provider gave no lifetime. */
   readonly expiresAt: number;
 }
 
 /** Entries beyond this are evicted oldest first, so a flood of requests cannot grow memory. */
 const MAX_ENTRIES = 10_000;
+/**
+ * How long an entry outlives its expiry. oidc-provider checks `exp` itself and answers a poll
+ * for an expired CIBA request with `expired_token` (CIBA §11); dropped at once, the request
+ * would be unknown instead (`invalid_grant`), and the client could not tell expiry from error.
+ */
+const GRACE_MS = 60_000;
 
 export function createMemoryAdapter(): AdapterFactory {
   const entries = new Map<string, Entry>();
@@ -36,7 +42,10 @@ export function createMemoryAdapter(): AdapterFactory {
 
   const set = (key: string, payload: AdapterPayload, expiresIn: number | undefined) => {
     entries.delete(key);
-    entries.set(key, { payload, expiresAt: expiresIn === undefined ? Infinity : Date.now() + expiresIn * 1000 });
+    entries.set(key, {
+      payload,
+      expiresAt: expiresIn === undefined ? Infinity : Date.now() + expiresIn * 1000 + GRACE_MS,
+    });
     while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
   };
 
