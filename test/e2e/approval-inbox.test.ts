@@ -240,6 +240,47 @@ describe('only the signed-in user, from this server, decides', () => {
   });
 });
 
+describe('malformed and racing requests', () => {
+  it('an oversized or non-form body, or a wrong method, is refused cleanly, never a 500', async () => {
+    await cibaRequest('inv_2008');
+    const { view, approval } = await pendingFor(alice, 'inv_2008');
+    const at = `${as.issuer}/approvals/${approval?.id}`;
+    const headers = { cookie: alice, origin: as.issuer };
+    const big = `decision=approve&csrf=${view.csrf}&pad=${'x'.repeat(9000)}`;
+    const cases: [Record<string, string>, string, string, number][] = [
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, 'POST', big, 413],
+      [{ 'content-type': 'application/json' }, 'POST', JSON.stringify({ decision: 'approve', csrf: view.csrf }), 415],
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, 'PUT', `decision=approve&csrf=${view.csrf}`, 405],
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, 'POST', `decision=maybe&csrf=${view.csrf}`, 400],
+    ];
+    for (const [type, method, body, status] of cases) {
+      expect((await raw(at, { method, headers: { ...headers, ...type }, body })).status).toBe(status);
+    }
+    expect((await raw(`${as.issuer}/approvals/${approval?.id}`, { headers })).status).toBe(405);
+    expect((await pendingFor(alice, 'inv_2008')).approval?.id).toBe(approval?.id);
+  });
+
+  it('two decisions racing on one approval: exactly one applies', async () => {
+    await cibaRequest('inv_2009');
+    const { view, approval } = await pendingFor(alice, 'inv_2009');
+    const answers = await Promise.all([
+      decideAs(as.issuer, alice, view.csrf, approval?.id as string, 'approve'),
+      decideAs(as.issuer, alice, view.csrf, approval?.id as string, 'deny'),
+      decideAs(as.issuer, alice, view.csrf, approval?.id as string, 'approve'),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([303, 404, 404]);
+  });
+
+  it('after sign-out the session decides nothing', async () => {
+    const cookie = await signIn(as.issuer, 'alice', DEMO_USERS.alice as string);
+    await cibaRequest('inv_2010');
+    const { view, approval } = await pendingFor(cookie, 'inv_2010');
+    expect((await post('/approvals/logout', { cookie, origin: as.issuer }, { csrf: view.csrf })).status).toBe(303);
+    expect((await decideAs(as.issuer, cookie, view.csrf, approval?.id as string, 'approve')).status).toBe(401);
+    expect((await pendingFor(alice, 'inv_2010')).approval?.id).toBe(approval?.id);
+  });
+});
+
 describe('the happy path through the pages', () => {
   it('alice signs in, sees exactly what is asked, escaped, approves once, and the client gets the token', async () => {
     const hostile = 'inv_<img src=x onerror=alert(1)>';
