@@ -17,7 +17,7 @@ const server = await startAuthorizationServer({
 process.stdout.write(`listening on ${server.issuer}\n`);
 process.stdout.write(`client ${server.clientId} / ${server.clientSecret}\n`);
 process.stdout.write(
-  `approvals at ${server.issuer}/approvals, signed in as ${Object.entries(DEMO_USERS)
+  `approvals at ${server.issuer}/approvals: sign in as ${Object.entries(DEMO_USERS)
     .map(([name, password]) => `${name} / ${password}`)
     .join(' or ')}\n`,
 );
