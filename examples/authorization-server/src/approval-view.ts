@@ -67,11 +67,12 @@ export function inboxPage(accountId: string, csrf: string, approvals: readonly P
   );
 }
 
-export function loginPage(message?: string): string {
+/** The sign-in form; `action` lets another login (an oidc-provider interaction) post it elsewhere. */
+export function loginPage(message?: string, action = '/approvals/login'): string {
   return page(
     'Sign in',
     `<h1>Sign in to approve requests</h1>${message === undefined ? '' : `<p role="alert">${escapeHtml(message)}</p>`}
-<form method="post" action="/approvals/login">
+<form method="post" action="${escapeHtml(action)}">
   <label>User <input name="username" autocomplete="username" required></label>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   <button>Sign in</button>

@@ -74,6 +74,13 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const clientId = options.clientId ?? 'invoice-app';
   const clientSecret = options.clientSecret ?? randomUUID();
   const pollInterval = options.pollInterval ?? 1;
+  for (const service of options.serviceClients ?? []) {
+    if (service.clientId === clientId || !service.clientSecret) {
+      throw new TypeError(
+        `serviceClients: "${service.clientId}" needs its own client id (not "${clientId}", which gets only the baseline) and a secret`,
+      );
+    }
+  }
   const limiter = new RateLimiter(options.approvalsPerMinute ?? 5, 60_000);
   const accounts = new Accounts(options.users ?? DEMO_USERS);
   const sessions = new UserSessions(INBOX_PATH, 1800);
