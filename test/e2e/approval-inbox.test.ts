@@ -237,6 +237,13 @@ describe('only the signed-in user, from this server, decides', () => {
     expect(cookie).toContain('; SameSite=Strict');
     expect(cookie).toContain('; Path=/approvals;');
     expect(response.headers['x-frame-options']).toBe('DENY');
+    // Another site's script cannot read the inbox (nor its CSRF token): no CORS grant.
+    const cookieValue = cookie.split(';')[0] as string;
+    const read = await raw(`${as.issuer}/approvals`, {
+      headers: { cookie: cookieValue, origin: 'https://evil.example', accept: 'application/json' },
+    });
+    expect(read.headers['access-control-allow-origin']).toBeUndefined();
+    expect(read.headers['access-control-allow-credentials']).toBeUndefined();
   });
 });
 
