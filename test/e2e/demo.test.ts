@@ -29,8 +29,12 @@ it('pnpm demo runs the story end to end and exits 0 in under 20 s', async () => 
     },
   );
   let stdout = '';
+  let stderr = '';
   child.stdout.on('data', (chunk) => {
     stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const elapsed = Date.now() - started;
@@ -40,11 +44,24 @@ it('pnpm demo runs the story end to end and exits 0 in under 20 s', async () => 
   expect(stdout).toContain('GET /invoices → 200, 10 invoices');
   expect(stdout).toMatch(/POST \/invoices\/inv_1001\/refund → 401/);
   expect(stdout).toContain('error="insufficient_user_authentication", scope="payments:refund"');
-  expect(stdout).toContain('asks alice to approve: "refund inv_1001 (payment_refund) at 127.0.0.1:');
+  // Alice approves on her device, signed in to the inbox over HTTP, and sees what is asked.
+  expect(stdout).toContain(`alice's device asks alice to approve: "refund inv_1001 (payment_refund) at 127.0.0.1:`);
+  expect(stdout).toMatch(
+    /client invoice-app, resource http:\/\/127\.0\.0\.1:\d+, scope .*payments:refund.*payment_refund: refund inv_1001/,
+  );
+  expect(stdout).toContain('alice approves on her device');
+  expect(stdout).toContain('alice denies on her device');
   expect(stdout).toContain('acr urn:actiongate:mfa, lifetime 300 s');
   expect(stdout).toContain('POST /invoices/inv_1001/refund → 200 {"id":"inv_1001","status":"refunded"}');
   expect(stdout).toContain('→ 401 The access token was already used');
   expect(stdout).toContain('StepUpError denied');
+
+  // The demo chooses its storage adapter, so oidc-provider has nothing to warn about, except
+  // its runtime notice, which it prints on any Node release line before 22 ("Jod") and which no
+  // configuration turns off (oidc-provider lib/index.js).
+  expect(stderr).not.toContain('in-memory adapter');
+  const release = process.release as { lts?: string };
+  if ((release.lts ?? '') >= 'Jod') expect(stderr).not.toContain('oidc-provider WARNING');
 
   const [, asUrl, apiUrl] = /authorization server \((\S+)\) and the Express invoice API \((\S+)\)/.exec(stdout) ?? [];
   expect(await accepts(asUrl as string)).toBe(false);

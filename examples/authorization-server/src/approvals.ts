@@ -7,6 +7,7 @@
 import type { EventEmitter } from 'node:events';
 
 export interface PendingApproval {
+  /** The approval's own id: random, unguessable, and never the `auth_req_id` the client holds. */
   readonly id: string;
   readonly accountId: string;
   readonly clientId: string;
@@ -16,6 +17,8 @@ export interface PendingApproval {
   readonly authorizationDetails: readonly Record<string, unknown>[] | undefined;
   readonly resource: string | undefined;
   readonly createdAt: number;
+  /** Epoch milliseconds after which the CIBA request has expired and a decision is moot. */
+  readonly expiresAt: number;
 }
 
 export type Decision = 'approve' | 'deny';
@@ -23,9 +26,14 @@ export type Decision = 'approve' | 'deny';
 export interface ApprovalInbox {
   /** Emits `pending` with a `PendingApproval` for every new request. */
   readonly events: EventEmitter<{ pending: [PendingApproval]; decided: [PendingApproval, Decision] }>;
-  list(): PendingApproval[];
-  /** Applies the user's decision; `false` when the request is unknown or already decided. */
-  decide(id: string, decision: Decision): Promise<boolean>;
+  /** The requests waiting for `accountId`, oldest first. */
+  list(accountId: string): PendingApproval[];
+  /**
+   * Applies a decision, once: `false` when the approval is unknown, already decided, or (when
+   * `accountId` is given, as the inbox pages always do) someone else's. In-process only: over
+   * HTTP a decision needs the user's session and CSRF token (approval-page.ts).
+   */
+  decide(id: string, decision: Decision, accountId?: string): Promise<boolean>;
 }
 
 export class RateLimiter {

@@ -1,8 +1,9 @@
 /**
  * The demo authorization server: oidc-provider on a loopback port, with an approval inbox.
  *
- * Baseline tokens come from the client-credentials grant with minimal scopes; elevated tokens
- * from CIBA (poll mode), once the user approves the request out of band.
+ * Baseline tokens come from the client-credentials grant with the client's baseline scopes
+ * only; elevated tokens from CIBA (poll mode), once the user, signed in to the inbox with their
+ * password, approves the request there. The client never holds anything that approves.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -10,9 +11,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { serveApprovalPage } from './approval-page.js';
+import { Accounts, DEMO_USERS } from './accounts.js';
+import { INBOX_PATH, serveApprovalPage } from './approval-page.js';
 import { type ApprovalInbox, type Decision, type PendingApproval, RateLimiter } from './approvals.js';
 import { CIBA_GRANT, createProvider, MFA } from './provider.js';
+import { checkHost } from './request-guard.js';
+import { randomId, UserSessions } from './user-sessions.js';
+
+export { DEMO_USERS } from './accounts.js';
 
 export { type ApprovalInbox, type Decision, type PendingApproval, RateLimiter } from './approvals.js';
 export { CIBA_GRANT, MFA } from './provider.js';
@@ -24,7 +30,15 @@ export interface AuthorizationServerOptions {
   readonly resources: Readonly<Record<string, readonly string[]>>;
   readonly clientId?: string;
   readonly clientSecret?: string;
-  readonly users?: readonly string[];
+  /** The scopes `clientId` gets by client credentials, with no user. Default `invoices:read`. */
+  readonly baselineScopes?: readonly string[];
+  /**
+   * Service clients that may get the listed scopes by client credentials, with no user and no
+   * CIBA: each one an explicit, separate registration. Default none.
+   */
+  readonly serviceClients?: readonly ServiceClient[];
+  /** User name → password, for the inbox's sign-in. Default `DEMO_USERS` (alice, bob). */
+  readonly users?: Readonly<Record<string, string>>;
   /** CIBA poll interval the server asks for, in seconds. Default 1. */
   readonly pollInterval?: number;
   /** Seconds a user has to approve. Default 120. */
@@ -37,6 +51,12 @@ export interface AuthorizationServerOptions {
   readonly approvalAcr?: string;
   /** Answer the first N polls of each request with `slow_down` (to exercise clients). Default 0. */
   readonly slowDownFirstPolls?: number;
+}
+
+export interface ServiceClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
 }
 
 export interface AuthorizationServer {
@@ -54,8 +74,18 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const clientId = options.clientId ?? 'invoice-app';
   const clientSecret = options.clientSecret ?? randomUUID();
   const pollInterval = options.pollInterval ?? 1;
+  for (const service of options.serviceClients ?? []) {
+    if (service.clientId === clientId || !service.clientSecret) {
+      throw new TypeError(
+        `serviceClients: "${service.clientId}" needs its own client id (not "${clientId}", which gets only the baseline) and a secret`,
+      );
+    }
+  }
   const limiter = new RateLimiter(options.approvalsPerMinute ?? 5, 60_000);
-  const pending = new Map<string, PendingApproval>();
+  const accounts = new Accounts(options.users ?? DEMO_USERS);
+  const sessions = new UserSessions(INBOX_PATH, 1800);
+  // Approval id → the approval and the auth_req_id it answers, which only the client knows.
+  const pending = new Map<string, { approval: PendingApproval; authReqId: string }>();
   const events: ApprovalInbox['events'] = new EventEmitter();
   const lastPoll = new Map<string, { at: number; count: number }>();
   let admitted = 0;
@@ -64,6 +94,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const issuer = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const issuerUrl = new URL(issuer);
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingKey = {
@@ -77,7 +108,14 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     issuer,
     keys: [signingKey],
     resources: options.resources,
-    users: options.users ?? ['alice'],
+    isUser: (accountId) => accounts.has(accountId),
+    clientCredentialsScopes: new Map([
+      [clientId, options.baselineScopes ?? ['invoices:read']],
+      ...(options.serviceClients ?? []).map((service): [string, readonly string[]] => [
+        service.clientId,
+        service.scopes,
+      ]),
+    ]),
     baselineTtl: 3600,
     elevatedTtl: options.elevatedTtl ?? 300,
     approvalTtl: options.approvalTtl ?? 120,
@@ -92,6 +130,14 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         backchannel_token_delivery_mode: 'poll',
         authorization_details_types: ['payment_refund'],
       },
+      ...(options.serviceClients ?? []).map((service) => ({
+        client_id: service.clientId,
+        client_secret: service.clientSecret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_post' as const,
+      })),
     ],
     admitBackchannelRequest(accountId, client) {
       // Refused before anyone is prompted.
@@ -103,7 +149,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     async onBackchannelRequest(_ctx: KoaContextWithOIDC, request) {
       const params = request.params as Record<string, string | undefined>;
       const approval: PendingApproval = {
-        id: request.jti,
+        id: randomId(),
         accountId: request.accountId as string,
         clientId: request.clientId as string,
         scope: request.scope as string,
@@ -113,8 +159,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
           params.authorization_details === undefined ? undefined : JSON.parse(params.authorization_details),
         resource: typeof request.resource === 'string' ? request.resource : undefined,
         createdAt: Date.now(),
+        expiresAt: Date.now() + (request.expiration ?? 0) * 1000,
       };
-      pending.set(approval.id, approval);
+      pending.set(approval.id, { approval, authReqId: request.jti });
       events.emit('pending', approval);
     },
   });
@@ -140,12 +187,22 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
 
   const inbox: ApprovalInbox = {
     events,
-    list: () => [...pending.values()],
-    async decide(id: string, decision: Decision) {
-      const approval = pending.get(id);
-      if (approval === undefined) return false;
+    list(accountId: string) {
+      const now = Date.now();
+      const mine: PendingApproval[] = [];
+      for (const [id, { approval }] of pending) {
+        if (approval.expiresAt <= now) pending.delete(id);
+        else if (approval.accountId === accountId) mine.push(approval);
+      }
+      return mine;
+    },
+    async decide(id: string, decision: Decision, accountId?: string) {
+      const entry = pending.get(id);
+      if (entry === undefined || (accountId !== undefined && entry.approval.accountId !== accountId)) return false;
+      // Single shot: gone before anything is awaited, so two decisions cannot both apply.
       pending.delete(id);
-      const request = await provider.BackchannelAuthenticationRequest.find(id, { ignoreExpiration: true });
+      const { approval, authReqId } = entry;
+      const request = await provider.BackchannelAuthenticationRequest.find(authReqId);
       if (request === undefined) return false;
       if (decision === 'deny') {
         await provider.backchannelResult(request, new errors.AccessDenied('the user denied the request'));
@@ -166,8 +223,20 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   };
 
   const callback = provider.callback();
+  const pages = { issuer: issuerUrl, inbox, accounts, sessions };
   server.on('request', async (req, res) => {
-    if (await serveApprovalPage(inbox, req, res)) return;
+    const host = checkHost(req, issuerUrl);
+    if (!host.ok) {
+      res.writeHead(host.status, { 'content-type': 'text/plain; charset=utf-8' }).end(host.reason);
+      return;
+    }
+    try {
+      if (await serveApprovalPage(pages, req, res)) return;
+    } catch {
+      // A broken request (aborted body, bad encoding) changes nothing and says nothing more.
+      if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('bad request');
+      return;
+    }
     callback(req, res);
   });
 

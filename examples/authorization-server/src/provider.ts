@@ -5,6 +5,7 @@
  * short lifetime.
  */
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { createMemoryAdapter } from './adapter.js';
 
 export const MFA = 'urn:actiongate:mfa';
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
@@ -16,7 +17,12 @@ export interface ProviderSettings {
   /** Resource identifier → the scopes it accepts. */
   readonly resources: Readonly<Record<string, readonly string[]>>;
   readonly clients: Configuration['clients'];
-  readonly users: readonly string[];
+  /**
+   * Client id → the only scopes it may get by client credentials, with no user involved.
+   * A client not listed gets none; anything more needs a user's CIBA approval.
+   */
+  readonly clientCredentialsScopes: ReadonlyMap<string, readonly string[]>;
+  readonly isUser: (accountId: string) => boolean;
   /** Seconds: baseline and elevated access token lifetimes, and how long a user has to approve. */
   readonly baselineTtl: number;
   readonly elevatedTtl: number;
@@ -31,15 +37,16 @@ export interface ProviderSettings {
 }
 
 const isCiba = (ctx: KoaContextWithOIDC) => ctx.oidc.params?.grant_type === CIBA_GRANT;
+const isClientCredentials = (ctx: KoaContextWithOIDC) => ctx.oidc.params?.grant_type === 'client_credentials';
 
 export function createProvider(settings: ProviderSettings): Provider {
   const configuration: Configuration = {
+    adapter: createMemoryAdapter(),
     clients: settings.clients,
     jwks: { keys: settings.keys as never },
     scopes: ['openid'],
     acrValues: [MFA],
-    findAccount: (_ctx, id) =>
-      settings.users.includes(id) ? { accountId: id, claims: () => ({ sub: id }) } : undefined,
+    findAccount: (_ctx, id) => (settings.isUser(id) ? { accountId: id, claims: () => ({ sub: id }) } : undefined),
     ttl: {
       AccessToken: (ctx) => (isCiba(ctx) ? settings.elevatedTtl : settings.baselineTtl),
       ClientCredentials: settings.baselineTtl,
@@ -62,9 +69,13 @@ export function createProvider(settings: ProviderSettings): Provider {
         enabled: true,
         // CIBA: the token is for the resource named in the backchannel request.
         useGrantedResource: () => true,
-        getResourceServerInfo(ctx, resource) {
-          const scopes = settings.resources[resource];
-          if (scopes === undefined) throw new errors.InvalidTarget();
+        getResourceServerInfo(ctx, resource, client) {
+          const accepted = settings.resources[resource];
+          if (accepted === undefined) throw new errors.InvalidTarget();
+          // Without a user, a client gets only its baseline: requested scopes outside it are
+          // dropped from the token (RFC 6749 §3.3 lets the server issue less than asked).
+          const allowed = settings.clientCredentialsScopes.get(client.clientId) ?? [];
+          const scopes = isClientCredentials(ctx) ? accepted.filter((scope) => allowed.includes(scope)) : accepted;
           return {
             scope: scopes.join(' '),
             audience: resource,
@@ -97,7 +108,7 @@ export function createProvider(settings: ProviderSettings): Provider {
         enabled: true,
         deliveryModes: ['poll'],
         processLoginHint: (_ctx, loginHint) =>
-          loginHint !== undefined && settings.users.includes(loginHint) ? loginHint : undefined,
+          loginHint !== undefined && settings.isUser(loginHint) ? loginHint : undefined,
         processLoginHintToken: () => undefined,
         validateRequestContext: () => undefined,
         // CIBA §7.1: shown to the user; free text, bounded.

@@ -1,18 +1,20 @@
 /**
  * `pnpm demo`: the just-in-time story, narrated. A baseline token lists invoices; a refund is
  * refused with a challenge; the client asks the authorization server for exactly what the
- * challenge names; the user approves (automatically, or on the terminal with --interactive);
+ * challenge names; the user, signed in to the authorization server's inbox from her device,
+ * approves there over HTTP (automatically, or asked on the terminal with --interactive);
  * a short-lived elevated token makes the refund succeed; its replay is refused; a denied
  * approval ends cleanly.
  */
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import { cibaStepUp, createStepUpFetch, findBearerChallenge, StepUpError } from '@actiongate/client';
-import { type PendingApproval, startAuthorizationServer } from '@actiongate-examples/authorization-server';
+import { DEMO_USERS, startAuthorizationServer } from '@actiongate-examples/authorization-server';
 import { invoiceScopes } from '@actiongate-examples/invoices-kit';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { startApi } from './api-process.js';
+import { ApproverDevice, type InboxApproval } from './approver-device.js';
 import { bold, cyan, detail, dim, green, red, say } from './narrate.js';
 
 const interactive = process.argv.includes('--interactive');
@@ -40,23 +42,34 @@ const api = await startApi({
 const terminal = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
 
 let answer: 'approve' | 'deny' = 'approve';
-as.inbox.events.on('pending', async (approval: PendingApproval) => {
-  detail(
-    `${cyan('authorization server')} asks ${approval.accountId} to approve: ${bold(`"${approval.bindingMessage}"`)}`,
-  );
-  detail(
-    dim(`scope ${approval.scope}, acr_values ${approval.acrValues}, ${JSON.stringify(approval.authorizationDetails)}`),
-  );
-  let decision = answer;
-  if (terminal !== undefined) {
-    const reply = await terminal.question(`   Approve? [y/N] `);
-    decision = reply.trim().toLowerCase() === 'y' ? 'approve' : 'deny';
-  } else
+const describe = (entry: Record<string, unknown>) =>
+  `${entry.type}: ${Array.isArray(entry.actions) ? entry.actions.join(', ') : ''} ${entry.identifier ?? ''}`.trim();
+// Alice's device signs in with her password and decides on the inbox over HTTP, with the
+// session's CSRF token: the client's auth_req_id alone approves nothing.
+const alice = await ApproverDevice.signIn(as.issuer, 'alice', DEMO_USERS.alice as string);
+alice.watch(
+  async (approval: InboxApproval) => {
+    detail(`${cyan("alice's device")} asks alice to approve: ${bold(`"${approval.binding_message}"`)}`);
     detail(
-      `${approval.accountId} ${decision === 'approve' ? green('approves') : red('denies')} (automatically; --interactive to decide yourself)`,
+      dim(
+        `client ${approval.client_id}, resource ${approval.resource}, scope ${approval.scope}, acr ${approval.acr_values}, ${(approval.authorization_details ?? []).map(describe).join('; ')}`,
+      ),
     );
-  await as.inbox.decide(approval.id, decision);
-});
+    let decision = answer;
+    if (terminal !== undefined) {
+      const reply = await terminal.question(`   Approve? [y/N] `);
+      decision = reply.trim().toLowerCase() === 'y' ? 'approve' : 'deny';
+    } else
+      detail(
+        `alice ${decision === 'approve' ? green('approves') : red('denies')} on her device (automatically; --interactive to decide yourself)`,
+      );
+    return decision;
+  },
+  (error) => {
+    detail(red(`alice's device stopped: ${error instanceof Error ? error.message : String(error)}`));
+    process.exitCode = 1;
+  },
+);
 
 try {
   say(`An authorization server (${as.issuer}) and the Express invoice API (${api.url}) are up`);
@@ -155,6 +168,7 @@ try {
   }
   process.stdout.write(`\n${green('Done')} in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 } finally {
+  await alice.stop().catch(() => undefined); // already reported when it happened
   terminal?.close();
   await api.stop();
   await as.close();

@@ -2,7 +2,11 @@
  * The contract's embedded demo authorization server, used when `ISSUER` is unset: the demo
  * oidc-provider in this process, trusting this example as its one resource.
  */
-import { type AuthorizationServer, startAuthorizationServer } from '@actiongate-examples/authorization-server';
+import {
+  type AuthorizationServer,
+  DEMO_USERS,
+  startAuthorizationServer,
+} from '@actiongate-examples/authorization-server';
 import { invoiceScopes } from './actions.js';
 
 export async function startEmbeddedAuthorizationServer(audience: string, host: string): Promise<AuthorizationServer> {
@@ -27,7 +31,10 @@ export async function printHint(as: AuthorizationServer, origin: string, audienc
     [
       '',
       `No ISSUER set: the embedded demo authorization server runs at ${as.issuer}`,
-      `(client ${as.clientId} / ${as.clientSecret}; approvals at ${as.issuer}/approvals).`,
+      `(client ${as.clientId} / ${as.clientSecret}; by client credentials it gets "invoices:read" only).`,
+      `Elevated scopes need the user's approval: sign in at ${as.issuer}/approvals as ${Object.entries(DEMO_USERS)
+        .map(([name, password]) => `${name} / ${password}`)
+        .join(' or ')}.`,
       'A baseline token with scope "invoices:read", valid for an hour:',
       '',
       `  curl -s ${origin}/invoices -H 'Authorization: Bearer ${token}'`,

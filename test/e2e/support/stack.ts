@@ -14,12 +14,15 @@ import {
 import {
   type AuthorizationServer,
   type AuthorizationServerOptions,
+  DEMO_USERS,
+  type PendingApproval,
   startAuthorizationServer,
 } from '@actiongate-examples/authorization-server';
 import { invoiceScopes } from '@actiongate-examples/invoices-kit';
 import * as oauth from 'oauth4webapi';
 import { type ExampleName, type RunningExample, startExample } from '../../blackbox/support/example.js';
 import { freePort } from '../../support/redis-server.js';
+import { decideAs, readInbox, signIn } from './http.js';
 
 export interface Stack {
   readonly as: AuthorizationServer;
@@ -73,10 +76,21 @@ export async function startStack(name: ExampleName, options: Partial<Authorizati
   };
 }
 
-/** Approves (or denies) every approval request as it arrives, as the user would. */
+/**
+ * Decides one approval as its user does: signed in on the inbox with their password, with the
+ * page's CSRF token, over HTTP from the server's own origin.
+ */
+export async function decideOverHttp(stack: Stack, approval: PendingApproval, decision: 'approve' | 'deny') {
+  const cookie = await signIn(stack.as.issuer, approval.accountId, DEMO_USERS[approval.accountId] as string);
+  const { csrf } = await readInbox(stack.as.issuer, cookie);
+  const response = await decideAs(stack.as.issuer, cookie, csrf, approval.id, decision);
+  if (response.status !== 303) throw new Error(`the decision was refused: ${response.status} ${response.body}`);
+}
+
+/** Approves (or denies) every approval request as it arrives, as the user would, over HTTP. */
 export function autoDecide(stack: Stack, decision: 'approve' | 'deny'): void {
   stack.as.inbox.events.on('pending', (approval) => {
-    void stack.as.inbox.decide(approval.id, decision);
+    void decideOverHttp(stack, approval, decision);
   });
 }
 
