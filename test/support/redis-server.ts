@@ -5,7 +5,7 @@
  * install it: a skipped Redis suite would prove nothing.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
+import { createServer, type Server, Socket } from 'node:net';
 
 export interface RedisServer {
   readonly url: string;
@@ -55,15 +55,26 @@ export async function useRedis(): Promise<Pick<RedisServer, 'url' | 'stop'>> {
   return startRedis();
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** Redis 7 refuses `DEBUG` unless started with `enable-debug-command`; older ones lack the flag. */
+function debugFlag(binary: string): string[] {
+  const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).match(/v=(\d+)\./);
+  return Number(version?.[1] ?? 0) >= 7 ? ['--enable-debug-command', 'yes'] : [];
+}
+
+export interface StartRedisOptions {
+  /** Allow `DEBUG SLEEP`, to make this Redis slow on purpose (loopback only). */
+  readonly debug?: boolean;
+}
+
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const binary = redisBinary();
   const port = await freePort();
+  const extra = options.debug === true ? debugFlag(binary) : [];
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra];
+    child = spawn(binary, args, { stdio: 'ignore' });
     await waitForPort(port, Date.now() + 5000);
   }
 
@@ -79,4 +90,36 @@ export async function startRedis(): Promise<RedisServer> {
 
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+}
+
+export interface SilentServer {
+  readonly url: string;
+  /** Connections accepted so far. */
+  readonly accepted: () => number;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback socket that accepts connections and never answers a byte: a Redis that hangs,
+ * or a black hole in between. `close()` destroys every connection it holds.
+ */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server: Server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    accepted: () => accepted,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
