@@ -2,10 +2,11 @@
  * Single use across a fleet: with REDIS_URL both examples record jtis in one real
  * redis-server. A token used on one instance is a replay on the other; 50 simultaneous uses
  * across two processes let exactly one through; Redis down means 503, never an allow, and
- * service resumes when it is back, without a restart.
+ * service resumes when it is back, without a restart. Redis answering late (DEBUG SLEEP) means
+ * 503 within the replay timeout, and the token is not burnt: the retry after Retry-After works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from '../support/redis-server.js';
+import { type RedisServer, redisCommand, startRedis } from '../support/redis-server.js';
 import { type RunningExample, startExample } from './support/example.js';
 import { bearer, send } from './support/http.js';
 import { type JwksServer, startJwksServer } from './support/jwks-server.js';
@@ -40,7 +41,7 @@ async function eventually(attempt: () => Promise<boolean>, timeoutMs: number): P
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedis({ debug: true });
   keys = await createKeys();
   jwks = await startJwksServer(keys.jwks);
   const env = { ISSUER, JWKS_URI: jwks.url, AUDIENCE, REDIS_URL: redis.url };
@@ -70,6 +71,28 @@ describe('single use on Redis, shared by both examples', () => {
     const statuses = replies.map((reply) => reply.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 401)).toHaveLength(49);
+  });
+
+  it('Redis 1.5 s late: the refund gets 503 after about 1 s, and the retry after Retry-After succeeds', async () => {
+    const token = await refundToken('inv_1006');
+    const asleep = redisCommand(redis.url, ['DEBUG', 'SLEEP', '1.5']);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the sleep has begun
+    const started = Date.now();
+    const refused = await refund(express, 'inv_1006', token);
+    const refusedAfter = Date.now() - started;
+    expect(refused.status).toBe(503);
+    expect(refusedAfter).toBeGreaterThanOrEqual(900);
+    expect(refusedAfter).toBeLessThan(3000);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(await asleep).toBe('+OK');
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    const retried = await refund(express, 'inv_1006', token);
+    expect(retried.status).toBe(200); // the approval was not lost
+    expect(retried.json).toEqual({ id: 'inv_1006', status: 'refunded' });
+    const replay = await refund(koa, 'inv_1006', token); // and it is now used, fleet-wide
+    expect(replay.status).toBe(401);
+    expect(replay.json?.error_description).toBe('The access token was already used');
   });
 
   it('Redis down: 503 with Retry-After and no allow; back up: service resumes without a restart', async () => {

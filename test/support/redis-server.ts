@@ -123,3 +123,34 @@ export async function startSilentServer(): Promise<SilentServer> {
     },
   };
 }
+
+/**
+ * Sends one command over a fresh connection and resolves with the first line of the reply:
+ * enough for `DEBUG SLEEP` and friends without a client library in the test package.
+ */
+export function redisCommand(url: string, args: readonly string[], timeoutMs = 10_000): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    let reply = '';
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no reply to ${args[0]} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      const end = reply.indexOf('\r\n');
+      if (end === -1) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(reply.slice(0, end));
+    });
+    socket.connect(Number(port), hostname, () => {
+      socket.write(`*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`);
+    });
+  });
+}

@@ -19,6 +19,8 @@ export type ListenerFactory = (setup: ExampleSetup) => RequestListener;
 
 /** Key set fetches give up after this long, and the request gets 503 + Retry-After. */
 const JWKS_TIMEOUT_MS = 2000;
+/** Start-up waits this long at most for Redis's first answer. */
+const REDIS_READY_TIMEOUT_MS = 2000;
 
 function fail(message: string): never {
   process.stderr.write(`configuration error: ${message}\n`);
@@ -68,8 +70,18 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
 
   let gate: Gate<InvoiceAction>;
   try {
-    const redis = config.redisUrl === undefined ? undefined : new RedisReplayStore({ url: config.redisUrl });
-    await redis?.ready(); // the first attempt only: while Redis is down, refunds get 503 until it is back
+    const redis =
+      config.redisUrl === undefined
+        ? undefined
+        : new RedisReplayStore({ url: config.redisUrl, readyTimeout: REDIS_READY_TIMEOUT_MS });
+    // Waits for the first connection, at most REDIS_READY_TIMEOUT_MS: a Redis that is down, or
+    // accepts and never answers, does not hold the server back. It starts anyway; single-use
+    // routes answer 503 + Retry-After until Redis answers, every other route is unaffected.
+    if (redis !== undefined && !(await redis.ready())) {
+      process.stderr.write(
+        `warning: REDIS_URL: Redis did not answer within ${REDIS_READY_TIMEOUT_MS} ms; single-use routes answer 503 until it does\n`,
+      );
+    }
     gate = buildGate(audience, issuer, redis);
   } catch (error) {
     server.close();
