@@ -82,7 +82,7 @@ describe('single use on Redis, shared by both examples', () => {
     const refusedAfter = Date.now() - started;
     expect(refused.status).toBe(503);
     expect(refusedAfter).toBeGreaterThanOrEqual(900);
-    expect(refusedAfter).toBeLessThan(3000);
+    expect(refusedAfter).toBeLessThan(5000); // the 1 s replay timeout, generous for a loaded machine
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
     expect(await asleep).toBe('+OK');
@@ -93,7 +93,7 @@ describe('single use on Redis, shared by both examples', () => {
     const replay = await refund(koa, 'inv_1006', token); // and it is now used, fleet-wide
     expect(replay.status).toBe(401);
     expect(replay.json?.error_description).toBe('The access token was already used');
-  });
+  }, 30_000);
 
   it('Redis down: 503 with Retry-After and no allow; back up: service resumes without a restart', async () => {
     await redis.stop();
