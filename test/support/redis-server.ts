@@ -154,3 +154,19 @@ export function redisCommand(url: string, args: readonly string[], timeoutMs = 1
     });
   });
 }
+
+/**
+ * Makes Redis sleep (`DEBUG SLEEP`, needs `startRedis({ debug: true })`) and resolves once it
+ * is asleep for sure (a PING goes unanswered), with `woke`, which resolves when it answers again.
+ */
+export async function sleepRedis(url: string, seconds: number): Promise<{ woke: Promise<string> }> {
+  const woke = redisCommand(url, ['DEBUG', 'SLEEP', String(seconds)], seconds * 1000 + 10_000);
+  for (let i = 0; i < 50; i++) {
+    const answered = await redisCommand(url, ['PING'], 100).then(
+      () => true,
+      () => false,
+    );
+    if (!answered) return { woke };
+  }
+  throw new Error('Redis did not fall asleep');
+}
