@@ -124,6 +124,40 @@ describe('single use when the store answers late or fails: the use is undone', (
     expect(replay.allow ? undefined : replay.code).toBe('token_replayed');
   });
 
+  it('stays exact when answers straddle the timeout: one allow at most, and a token is never lost', async () => {
+    // One ordered link with a random latency per operation (0-200 ms) against a 100 ms timeout:
+    // some uses are answered in time, some too late (and undone), as over one TCP connection.
+    const inner = new MemoryReplayStore();
+    let deliveredAt = 0;
+    let last: Promise<unknown> = Promise.resolve();
+    const send = <T>(operation: () => Promise<T>): Promise<T> => {
+      deliveredAt = Math.max(deliveredAt, Date.now() + Math.random() * 200);
+      const wait = deliveredAt - Date.now();
+      const done = new Promise((resolve) => setTimeout(resolve, wait)).then(operation);
+      last = done.catch(() => {});
+      return done;
+    };
+    const store: ReplayStore = {
+      consume: (key, use) => send(() => inner.consume(key, use)),
+      release: (key, attempt) => send(() => inner.release(key, attempt)),
+    };
+    const gate = testGate(issuer, actions, { replayStore: store, replayTimeout: 100 });
+    for (let round = 0; round < 5; round++) {
+      const token = await mint();
+      const decisions = await Promise.all(Array.from({ length: 50 }, () => gate.decide('refund', bearer(token))));
+      const allowed = decisions.filter((d) => d.allow).length;
+      const statuses = decisions.map((d) => (d.allow ? 200 : d.status));
+      expect(allowed).toBeLessThanOrEqual(1);
+      expect(statuses.every((status) => [200, 401, 503].includes(status))).toBe(true);
+      await last; // every late answer and every undo has reached the store
+      deliveredAt = 0;
+      const fast: ReplayStore = { consume: (k, u) => inner.consume(k, u), release: (k, a) => inner.release(k, a) };
+      const retry = await testGate(issuer, actions, { replayStore: fast }).decide('refund', bearer(token));
+      // Allowed exactly once over both: if no attempt was allowed, the token is still usable.
+      expect(retry.allow).toBe(allowed === 0);
+    }
+  });
+
   it('a consume that fails is released with the same attempt id; each attempt has its own', async () => {
     const consumed: ReplayUse[] = [];
     const released: [string, string][] = [];
