@@ -69,25 +69,28 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
   const issuer = embedded ?? { issuer: config.issuer as string, jwksUri: config.jwksUri as string };
 
   let gate: Gate<InvoiceAction>;
+  let redis: RedisReplayStore | undefined;
   try {
-    const redis =
+    redis =
       config.redisUrl === undefined
         ? undefined
         : new RedisReplayStore({ url: config.redisUrl, readyTimeout: REDIS_READY_TIMEOUT_MS });
-    // Waits for the first connection, at most REDIS_READY_TIMEOUT_MS: a Redis that is down, or
-    // accepts and never answers, does not hold the server back. It starts anyway; single-use
-    // routes answer 503 + Retry-After until Redis answers, every other route is unaffected.
-    if (redis !== undefined && !(await redis.ready())) {
-      process.stderr.write(
-        `warning: REDIS_URL: Redis did not answer within ${REDIS_READY_TIMEOUT_MS} ms; single-use routes answer 503 until it does\n`,
-      );
-    }
     gate = buildGate(audience, issuer, redis);
   } catch (error) {
     server.close();
     fail(error instanceof Error ? error.message : String(error));
   }
+  // Requests are answered from now on, Redis or not: until Redis answers, single-use routes
+  // get 503 + Retry-After at once and every other route is unaffected.
   server.on('request', createListener({ gate, store: new InvoiceStore() }));
+  // The first connection is awaited at most REDIS_READY_TIMEOUT_MS, so that a quick start
+  // has Redis ready, while a Redis that is down, or accepts and never answers, cannot hold the
+  // server back. (The URL is not printed: it may carry a password.)
+  if (redis !== undefined && !(await redis.ready())) {
+    process.stderr.write(
+      `warning: REDIS_URL: Redis did not answer within ${REDIS_READY_TIMEOUT_MS} ms; single-use routes answer 503 until it does\n`,
+    );
+  }
   process.stdout.write(`listening on ${origin}\n`);
   if (demo !== undefined && embedded !== undefined) await demo.printHint(embedded, origin, audience);
 
