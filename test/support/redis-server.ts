@@ -55,25 +55,13 @@ export async function useRedis(): Promise<Pick<RedisServer, 'url' | 'stop'>> {
   return startRedis();
 }
 
-/** Redis 7 refuses `DEBUG` unless started with `enable-debug-command`; older ones lack the flag. */
-function debugFlag(binary: string): string[] {
-  const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).match(/v=(\d+)\./);
-  return Number(version?.[1] ?? 0) >= 7 ? ['--enable-debug-command', 'yes'] : [];
-}
-
-export interface StartRedisOptions {
-  /** Allow `DEBUG SLEEP`, to make this Redis slow on purpose (loopback only). */
-  readonly debug?: boolean;
-}
-
-export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
+export async function startRedis(): Promise<RedisServer> {
   const binary = redisBinary();
   const port = await freePort();
-  const extra = options.debug === true ? debugFlag(binary) : [];
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     child = spawn(binary, args, { stdio: 'ignore' });
     await waitForPort(port, Date.now() + 5000);
   }
@@ -156,17 +144,15 @@ export function redisCommand(url: string, args: readonly string[], timeoutMs = 1
 }
 
 /**
- * Makes Redis sleep (`DEBUG SLEEP`, needs `startRedis({ debug: true })`) and resolves once it
- * is asleep for sure (a PING goes unanswered), with `woke`, which resolves when it answers again.
+ * Makes Redis answer late: `CLIENT PAUSE ms` holds every command of every client for `ms`
+ * (then runs them, in order), as a Redis stalled by a slow command, a fork or a busy host does.
+ * Unlike `DEBUG SLEEP`, whose start cannot be observed, it answers `+OK` once the pause is in
+ * effect, so the test knows that whatever it sends next is late. Resolves with `resumed`.
  */
-export async function sleepRedis(url: string, seconds: number): Promise<{ woke: Promise<string> }> {
-  const woke = redisCommand(url, ['DEBUG', 'SLEEP', String(seconds)], seconds * 1000 + 10_000);
-  for (let i = 0; i < 50; i++) {
-    const answered = await redisCommand(url, ['PING'], 100).then(
-      () => true,
-      () => false,
-    );
-    if (!answered) return { woke };
-  }
-  throw new Error('Redis did not fall asleep');
+export async function pauseRedis(url: string, ms: number): Promise<{ resumed: Promise<void> }> {
+  const reply = await redisCommand(url, ['CLIENT', 'PAUSE', String(ms), 'ALL']);
+  if (reply !== '+OK') throw new Error(`CLIENT PAUSE answered ${reply}`);
+  const pausedAt = Date.now();
+  const resumed = new Promise<void>((resolve) => setTimeout(resolve, ms + 50 - (Date.now() - pausedAt)));
+  return { resumed };
 }

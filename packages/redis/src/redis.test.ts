@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '@actiongate/core';
 import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { type RedisServer, startRedis, startSilentServer, useRedis } from '../../../test/support/redis-server.js';
+import {
+  pauseRedis,
+  type RedisServer,
+  startRedis,
+  startSilentServer,
+  useRedis,
+} from '../../../test/support/redis-server.js';
 import { RedisReplayStore, type RedisReplayStoreOptions } from './index.js';
 
 let redis: Pick<RedisServer, 'url' | 'stop'>;
@@ -108,11 +114,11 @@ describe('RedisReplayStore', () => {
   });
 });
 
-describe('RedisReplayStore against a slow Redis (DEBUG SLEEP)', () => {
+describe('RedisReplayStore against a Redis that answers late (CLIENT PAUSE)', () => {
   let slow: RedisServer;
   let admin: ReturnType<typeof createClient>;
   beforeAll(async () => {
-    slow = await startRedis({ debug: true });
+    slow = await startRedis();
     admin = createClient({ url: slow.url });
     admin.on('error', () => {});
     await admin.connect();
@@ -122,23 +128,27 @@ describe('RedisReplayStore against a slow Redis (DEBUG SLEEP)', () => {
     await slow.stop();
   });
 
-  /** Puts Redis to sleep from a second connection; resolves when it wakes. */
-  const sleep = (seconds: number) => admin.sendCommand(['DEBUG', 'SLEEP', String(seconds)]);
+  /** Holds every command for `seconds`; resolves once that is in effect, with `resumed`. */
+  const stall = (seconds: number) => pauseRedis(slow.url, seconds * 1000);
 
   it('a use answered 1.5 s late and released at 1 s, as the gate does, leaves the key free', async () => {
     const s = store({ url: slow.url });
     expect(await s.ready()).toBe(true);
     const key = randomUUID();
     const late = use();
-    const asleep = sleep(1.5);
-    const started = Date.now();
-    const consumed = s.consume(key, late);
+    const { resumed } = await stall(1.5);
+    let answeredAt = 0;
+    const consumed = s.consume(key, late).then((result) => {
+      answeredAt = Date.now();
+      return result;
+    });
     await new Promise((resolve) => setTimeout(resolve, 1000)); // the gate's timeout
+    const releasedAt = Date.now();
     const released = s.release(key, late.attempt);
-    expect((await consumed).first).toBe(true); // the SET did run, late
+    expect((await consumed).first).toBe(true); // the SET did run, after the gate gave up
+    expect(answeredAt).toBeGreaterThan(releasedAt);
     await released;
-    await asleep;
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    await resumed;
     expect(await admin.get(`actiongate:jti:${key}`)).toBeNull(); // and was undone
     expect(await first(s, key)).toBe(true); // so the retry is the first use
     expect(await first(s, key)).toBe(false);
@@ -148,21 +158,21 @@ describe('RedisReplayStore against a slow Redis (DEBUG SLEEP)', () => {
     const s = store({ url: slow.url });
     await s.ready();
     const key = randomUUID();
-    const asleep = sleep(1.5);
+    const { resumed } = await stall(1.5);
     const consumed = s.consume(key, use());
-    await asleep;
+    await resumed;
     expect((await consumed).first).toBe(true);
     expect(await first(s, key)).toBe(false);
   });
 
-  it('bounds the commands waiting on a sleeping Redis: the rest are refused at once', async () => {
-    const s = store({ url: slow.url, maxPendingCommands: 5 });
+  it('bounds the commands waiting on a stalled Redis: the rest are refused at once', async () => {
+    // A long socketTimeout: no ping (every socketTimeout / 5) takes one of the five places.
+    const s = store({ url: slow.url, maxPendingCommands: 5, socketTimeout: 60_000 });
     expect(await s.ready()).toBe(true);
-    const asleep = sleep(1);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the sleep has begun
+    const { resumed } = await stall(1);
     const started = Date.now();
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => s.consume(randomUUID(), use())));
-    await asleep;
+    await resumed;
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
     const refused = outcomes.filter((o) => o.status === 'rejected');
     expect(refused).toHaveLength(15);
