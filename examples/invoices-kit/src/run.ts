@@ -88,7 +88,7 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
   // server back. (The URL is not printed: it may carry a password.)
   if (redis !== undefined && !(await redis.ready())) {
     process.stderr.write(
-      `warning: REDIS_URL: Redis did not answer within ${REDIS_READY_TIMEOUT_MS} ms; single-use routes answer 503 until it does\n`,
+      `warning: REDIS_URL: no answer from Redis (refused, or silent for ${REDIS_READY_TIMEOUT_MS} ms); single-use routes answer 503 until it answers\n`,
     );
   }
   process.stdout.write(`listening on ${origin}\n`);
