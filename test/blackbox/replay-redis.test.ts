@@ -2,10 +2,11 @@
  * Single use across a fleet: with REDIS_URL both examples record jtis in one real
  * redis-server. A token used on one instance is a replay on the other; 50 simultaneous uses
  * across two processes let exactly one through; Redis down means 503, never an allow, and
- * service resumes when it is back, without a restart.
+ * service resumes when it is back, without a restart. Redis answering late (CLIENT PAUSE) means
+ * 503 within the replay timeout, and the token is not burnt: the retry after Retry-After works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from '../support/redis-server.js';
+import { pauseRedis, type RedisServer, startRedis } from '../support/redis-server.js';
 import { type RunningExample, startExample } from './support/example.js';
 import { bearer, send } from './support/http.js';
 import { type JwksServer, startJwksServer } from './support/jwks-server.js';
@@ -71,6 +72,30 @@ describe('single use on Redis, shared by both examples', () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 401)).toHaveLength(49);
   });
+
+  it('Redis 1.5 s late: the refund gets 503 after about 1 s, and the retry after Retry-After succeeds', async () => {
+    const token = await refundToken('inv_1006');
+    // Warm: the key set is fetched before Redis stalls, so only Redis is slow.
+    const read = await mint(keys, AUDIENCE, { claims: { scope: 'invoices:read' } });
+    expect((await send(express.url, '/invoices', { headers: bearer(read) })).status).toBe(200);
+    const { resumed } = await pauseRedis(redis.url, 1500);
+    const started = Date.now();
+    const refused = await refund(express, 'inv_1006', token);
+    const refusedAfter = Date.now() - started;
+    expect(refused.status).toBe(503);
+    expect(refusedAfter).toBeGreaterThanOrEqual(900);
+    expect(refusedAfter).toBeLessThan(5000); // the 1 s replay timeout, generous for a loaded machine
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    await resumed;
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    const retried = await refund(express, 'inv_1006', token);
+    expect(retried.status).toBe(200); // the approval was not lost
+    expect(retried.json).toEqual({ id: 'inv_1006', status: 'refunded' });
+    const replay = await refund(koa, 'inv_1006', token); // and it is now used, fleet-wide
+    expect(replay.status).toBe(401);
+    expect(replay.json?.error_description).toBe('The access token was already used');
+  }, 30_000);
 
   it('Redis down: 503 with Retry-After and no allow; back up: service resumes without a restart', async () => {
     await redis.stop();

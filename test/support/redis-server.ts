@@ -5,7 +5,7 @@
  * install it: a skipped Redis suite would prove nothing.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
+import { createServer, type Server, Socket } from 'node:net';
 
 export interface RedisServer {
   readonly url: string;
@@ -61,9 +61,8 @@ export async function startRedis(): Promise<RedisServer> {
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    child = spawn(binary, args, { stdio: 'ignore' });
     await waitForPort(port, Date.now() + 5000);
   }
 
@@ -79,4 +78,81 @@ export async function startRedis(): Promise<RedisServer> {
 
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+}
+
+export interface SilentServer {
+  readonly url: string;
+  /** Connections accepted so far. */
+  readonly accepted: () => number;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback socket that accepts connections and never answers a byte: a Redis that hangs,
+ * or a black hole in between. `close()` destroys every connection it holds.
+ */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server: Server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    accepted: () => accepted,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Sends one command over a fresh connection and resolves with the first line of the reply:
+ * enough for `DEBUG SLEEP` and friends without a client library in the test package.
+ */
+export function redisCommand(url: string, args: readonly string[], timeoutMs = 10_000): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    let reply = '';
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no reply to ${args[0]} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      const end = reply.indexOf('\r\n');
+      if (end === -1) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(reply.slice(0, end));
+    });
+    socket.connect(Number(port), hostname, () => {
+      socket.write(`*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`);
+    });
+  });
+}
+
+/**
+ * Makes Redis answer late: `CLIENT PAUSE ms` holds every command of every client for `ms`
+ * (then runs them, in order), as a Redis stalled by a slow command, a fork or a busy host does.
+ * Unlike `DEBUG SLEEP`, whose start cannot be observed, it answers `+OK` once the pause is in
+ * effect, so the test knows that whatever it sends next is late. Resolves with `resumed`.
+ */
+export async function pauseRedis(url: string, ms: number): Promise<{ resumed: Promise<void> }> {
+  const reply = await redisCommand(url, ['CLIENT', 'PAUSE', String(ms), 'ALL']);
+  if (reply !== '+OK') throw new Error(`CLIENT PAUSE answered ${reply}`);
+  const pausedAt = Date.now();
+  const resumed = new Promise<void>((resolve) => setTimeout(resolve, ms + 50 - (Date.now() - pausedAt)));
+  return { resumed };
 }

@@ -19,6 +19,8 @@ export type ListenerFactory = (setup: ExampleSetup) => RequestListener;
 
 /** Key set fetches give up after this long, and the request gets 503 + Retry-After. */
 const JWKS_TIMEOUT_MS = 2000;
+/** Start-up waits this long at most for Redis's first answer. */
+const REDIS_READY_TIMEOUT_MS = 2000;
 
 function fail(message: string): never {
   process.stderr.write(`configuration error: ${message}\n`);
@@ -67,15 +69,28 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
   const issuer = embedded ?? { issuer: config.issuer as string, jwksUri: config.jwksUri as string };
 
   let gate: Gate<InvoiceAction>;
+  let redis: RedisReplayStore | undefined;
   try {
-    const redis = config.redisUrl === undefined ? undefined : new RedisReplayStore({ url: config.redisUrl });
-    await redis?.ready(); // the first attempt only: while Redis is down, refunds get 503 until it is back
+    redis =
+      config.redisUrl === undefined
+        ? undefined
+        : new RedisReplayStore({ url: config.redisUrl, readyTimeout: REDIS_READY_TIMEOUT_MS });
     gate = buildGate(audience, issuer, redis);
   } catch (error) {
     server.close();
     fail(error instanceof Error ? error.message : String(error));
   }
+  // Requests are answered from now on, Redis or not: until Redis answers, single-use routes
+  // get 503 + Retry-After at once and every other route is unaffected.
   server.on('request', createListener({ gate, store: new InvoiceStore() }));
+  // The first connection is awaited at most REDIS_READY_TIMEOUT_MS, so that a quick start
+  // has Redis ready, while a Redis that is down, or accepts and never answers, cannot hold the
+  // server back. (The URL is not printed: it may carry a password.)
+  if (redis !== undefined && !(await redis.ready())) {
+    process.stderr.write(
+      `warning: REDIS_URL: no answer from Redis (refused, or silent for ${REDIS_READY_TIMEOUT_MS} ms); single-use routes answer 503 until it answers\n`,
+    );
+  }
   process.stdout.write(`listening on ${origin}\n`);
   if (demo !== undefined && embedded !== undefined) await demo.printHint(embedded, origin, audience);
 

@@ -39,7 +39,13 @@ export {
   metadataUrlFor,
   type ProtectedResourceMetadata,
 } from './metadata/index.js';
-export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './replay/index.js';
+export {
+  type ConsumeResult,
+  MemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  type ReplayStore,
+  type ReplayUse,
+} from './replay/index.js';
 export { readScopes, type ScopeClaim, type ScopeReader, type ScopeSource } from './scopes/index.js';
 export type { TokenCacheOptions } from './verify/cache.js';
 export { RFC9068_REQUIRED_CLAIMS } from './verify/claims.js';

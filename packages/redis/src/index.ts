@@ -1,41 +1,78 @@
 /**
- * A Redis replay store: single-use token ids recorded with `SET key 1 NX PXAT exp`, one
- * atomic command, so that across any number of server instances exactly one request wins.
+ * A Redis replay store: a single-use token id is recorded with `SET key <attempt> NX PXAT exp`,
+ * one atomic command, so that across any number of server instances exactly one request wins.
+ * A use the gate gave up on (Redis answered too late, or the connection failed) is undone with a
+ * conditional delete on the same connection, ordered after the `SET`: the key is deleted only if
+ * it still holds that attempt's value, so a refused request never burns the token.
  *
- * Fail closed: while Redis is unreachable, commands are rejected at once rather than queued
- * (`disableOfflineQueue`), the gate answers 503 with `Retry-After`, and the client keeps
- * reconnecting in the background, so service resumes without a restart.
+ * Fail closed and bounded: while Redis is unreachable, commands are rejected at once rather
+ * than queued (`disableOfflineQueue`); at most `maxPendingCommands` wait for replies; a
+ * connection that stays silent for `socketTimeout` is dropped and reopened; the gate answers
+ * 503 with `Retry-After`, and service resumes without a restart.
  */
-import { ConfigurationError, type ReplayStore } from '@actiongate/core';
-import { createClient } from 'redis';
+import { ConfigurationError, type ConsumeResult, type ReplayStore, type ReplayUse } from '@actiongate/core';
+import { createClient } from '@redis/client';
 
-/** The one command this store sends; any node-redis v5 client (or cluster) satisfies it. */
-export interface RedisSetClient {
+/**
+ * Deletes the key only if it still holds this attempt's value (another attempt's record, or a
+ * later use after expiry, is left alone). One script, so the check and the delete are atomic.
+ */
+const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/** The commands this store sends; any node-redis v5 client (or cluster) satisfies it. */
+export interface RedisReplayClient {
   set(
     key: string,
     value: string,
     options: { condition: 'NX'; expiration: { type: 'PXAT'; value: number } },
-  ): Promise<string | null>;
+  ): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** When present, undos that could not be delivered are sent again on `ready` (reconnected). */
+  on?(event: 'ready', listener: () => void): unknown;
 }
 
 export interface RedisReplayStoreOptions {
   /** A node-redis client you created and connect yourself. Give this or `url`. */
-  readonly client?: RedisSetClient;
+  readonly client?: RedisReplayClient;
   /** `redis://` or `rediss://` URL: the store creates, connects and owns the client. */
   readonly url?: string;
   /** Prefix of every key. Default `actiongate:jti:`. */
   readonly keyPrefix?: string;
   /** Connection attempts time out after this many ms. Default 1000. */
   readonly connectTimeout?: number;
+  /** `ready()` settles after this many ms at the latest, connected or not. Default 2000. */
+  readonly readyTimeout?: number;
+  /**
+   * A connection on which nothing was read or written for this many ms is dropped and reopened
+   * (it is pinged every `socketTimeout / 5` ms while idle, so only a silent Redis trips it).
+   * Default 5000.
+   */
+  readonly socketTimeout?: number;
+  /** Commands waiting for a reply at most; more are refused at once (503). Default 1000. */
+  readonly maxPendingCommands?: number;
   /** Connection errors of an owned client (it reconnects by itself). Default: ignored. */
   readonly onError?: (error: Error) => void;
 }
 
+/** Undos that could not be delivered are kept for redelivery, up to this many. */
+const MAX_PENDING_RELEASES = 10_000;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigurationError(`redis.${name}`, 'must be a whole number of milliseconds, 1 or more');
+  }
+  return value;
+}
+
 export class RedisReplayStore implements ReplayStore {
-  readonly #client: RedisSetClient;
+  readonly #client: RedisReplayClient;
   readonly #prefix: string;
   readonly #close: (() => Promise<void>) | undefined;
-  readonly #connected: Promise<void>;
+  readonly #connected: Promise<boolean>;
+  /** Undos not yet delivered, by `key \n attempt`; sent again when Redis answers. */
+  readonly #pendingReleases = new Map<string, readonly [string, string]>();
+  #flushing = false;
 
   constructor(options: RedisReplayStoreOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -47,51 +84,124 @@ export class RedisReplayStore implements ReplayStore {
     if ((options.client === undefined) === (options.url === undefined)) {
       throw new ConfigurationError('redis.url', 'must be set, or else client (exactly one of the two)');
     }
+    const connectTimeout = positive('connectTimeout', options.connectTimeout, 1000);
+    const readyTimeout = positive('readyTimeout', options.readyTimeout, 2000);
+    const socketTimeout = positive('socketTimeout', options.socketTimeout, 5000);
+    const maxPendingCommands = positive('maxPendingCommands', options.maxPendingCommands, 1000);
     if (options.client !== undefined) {
-      if (typeof options.client.set !== 'function')
+      const given = options.client;
+      if (typeof given.set !== 'function' || typeof given.eval !== 'function')
         throw new ConfigurationError('redis.client', 'must be a node-redis client');
-      this.#client = options.client;
+      this.#client = given;
+      if (typeof given.on === 'function') given.on('ready', () => this.#flushReleases());
       this.#close = undefined;
-      this.#connected = Promise.resolve();
+      this.#connected = Promise.resolve(true);
       return;
     }
     const url = options.url as string;
     if (!/^rediss?:\/\//.test(url)) throw new ConfigurationError('redis.url', 'must be a redis:// or rediss:// URL');
     const client = createClient({
       url,
-      // Never queue a command while disconnected: the request must fail closed now, not hang.
+      // Never queue a command while disconnected (or still in the handshake): the request must
+      // fail closed now, not hang.
       disableOfflineQueue: true,
+      // And never let commands pile up behind a Redis that stopped answering.
+      commandsQueueMaxLength: maxPendingCommands,
+      // Idle connections are pinged, so that only a silent Redis trips socketTimeout.
+      pingInterval: Math.max(1, Math.floor(socketTimeout / 5)),
+      // RESP2 and the default handshake: the client is ready only once Redis has answered
+      // `CLIENT SETINFO`, so a socket that accepts and never answers is never taken as ready.
       socket: {
-        connectTimeout: options.connectTimeout ?? 1000,
-        // Keep trying, at most a second apart, so that service resumes when Redis is back.
+        connectTimeout,
+        socketTimeout,
+        // Keep trying, at most a second apart (a silent socket included: node-redis by default
+        // gives up after a socket timeout), so that service resumes when Redis is back.
         reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
       },
     });
     // Without a listener, node-redis would turn a connection error into an uncaught exception.
     client.on('error', options.onError ?? (() => {}));
-    // Settles on the first connection or the first failure: a Redis that is down at start-up
-    // must not hold the server back. Until connected, commands are refused (503), not held.
-    this.#connected = new Promise<void>((resolve) => {
-      client.once('ready', () => resolve());
-      client.once('error', () => resolve());
+    client.on('ready', () => this.#flushReleases());
+    // Settles on the first connection, the first failure or after readyTimeout: a Redis that
+    // is down or silent at start-up must not hold the server back. Until connected, commands
+    // are refused (503), not held.
+    this.#connected = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), readyTimeout);
+      timer.unref?.();
+      client.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      client.once('error', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
     });
     client.connect().catch(() => {});
-    this.#client = client as unknown as RedisSetClient;
+    this.#client = client as unknown as RedisReplayClient;
     this.#close = async () => {
-      client.destroy();
+      if (client.isOpen) client.destroy();
     };
   }
 
-  async consume(key: string, expiresAt: number): Promise<boolean> {
-    const reply = await this.#client.set(`${this.#prefix}${key}`, '1', {
+  async consume(key: string, use: ReplayUse): Promise<ConsumeResult> {
+    const reply = await this.#client.set(`${this.#prefix}${key}`, use.attempt, {
       condition: 'NX',
-      expiration: { type: 'PXAT', value: Math.ceil(expiresAt) },
+      expiration: { type: 'PXAT', value: Math.ceil(use.expiresAt) },
     });
-    return reply === 'OK';
+    // Redis answers again: a good moment to deliver undos that could not be sent earlier.
+    if (this.#pendingReleases.size > 0) this.#flushReleases();
+    return { first: reply === 'OK' };
   }
 
-  /** Settles once an owned client's first connection attempt has ended, connected or not. */
-  ready(): Promise<void> {
+  /**
+   * Deletes the key if it still holds `attempt`. Sent on the same connection as the `SET`,
+   * so Redis runs it after that `SET` however late it answers. When it cannot be sent now
+   * (disconnected, queue full), it is kept and sent again once Redis answers.
+   */
+  async release(key: string, attempt: string): Promise<void> {
+    const fullKey = `${this.#prefix}${key}`;
+    try {
+      await this.#sendRelease(fullKey, attempt);
+    } catch (error) {
+      if (this.#pendingReleases.size >= MAX_PENDING_RELEASES) throw error;
+      this.#pendingReleases.set(`${fullKey}\n${attempt}`, [fullKey, attempt]);
+    }
+  }
+
+  /** Undos waiting to be delivered (Redis was unreachable when they were due). */
+  get pendingReleases(): number {
+    return this.#pendingReleases.size;
+  }
+
+  #sendRelease(fullKey: string, attempt: string): Promise<unknown> {
+    return this.#client.eval(RELEASE_SCRIPT, { keys: [fullKey], arguments: [attempt] });
+  }
+
+  #flushReleases(): void {
+    if (this.#flushing || this.#pendingReleases.size === 0) return;
+    this.#flushing = true;
+    const batch = [...this.#pendingReleases];
+    void Promise.all(
+      batch.map(async ([id, [fullKey, attempt]]) => {
+        try {
+          await this.#sendRelease(fullKey, attempt);
+          this.#pendingReleases.delete(id);
+        } catch {
+          // Kept: sent again on the next reconnection or successful use.
+        }
+      }),
+    ).finally(() => {
+      this.#flushing = false;
+    });
+  }
+
+  /**
+   * Settles with `true` once an owned client is connected (Redis answered its handshake), or
+   * with `false` when the first attempt failed or `readyTimeout` passed: the server can start
+   * anyway (single-use requests get 503 until Redis answers) or stop, as it prefers.
+   */
+  ready(): Promise<boolean> {
     return this.#connected;
   }
 

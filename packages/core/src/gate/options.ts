@@ -205,10 +205,13 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new ConfigurationError('now', 'must be a function returning milliseconds');
   const replayStore = options.replayStore;
-  if (replayStore !== undefined && typeof replayStore?.consume !== 'function') {
+  if (
+    replayStore !== undefined &&
+    (typeof replayStore?.consume !== 'function' || typeof replayStore.release !== 'function')
+  ) {
     throw new ConfigurationError(
       'replayStore',
-      'must have a consume(key, expiresAt) method, e.g. new MemoryReplayStore()',
+      'must have consume(key, use) and release(key, attempt) methods, e.g. new MemoryReplayStore()',
     );
   }
   if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {

@@ -2,7 +2,8 @@
  * Single use: the first allowed request with a token records its `jti` until the token's
  * `exp` plus the clock tolerance (after which the token is refused as expired anyway); any
  * later request with it is a replay. A store that fails or is slower than the timeout makes
- * the request fail closed with 503, never an allow.
+ * the request fail closed with 503, never an allow, and the use is undone (`release`), so that
+ * a refused request never burns the token and the retry after `Retry-After` can succeed.
  */
 import { ReplayStoreUnavailableError } from '../errors.js';
 import type { ReplayStore } from '../replay/types.js';
@@ -20,6 +21,15 @@ async function replayKey(issuer: string, jti: string): Promise<string> {
   return hex;
 }
 
+/** The request is refused already; a store that fails to undo must not change its answer. */
+function releaseQuietly(store: ReplayStore, key: string, attempt: string): void {
+  try {
+    store.release(key, attempt).catch(() => {});
+  } catch {
+    // A release that throws synchronously, or returns no promise: nothing more can be done here.
+  }
+}
+
 export async function consumeToken(
   store: ReplayStore,
   token: VerifiedToken,
@@ -32,6 +42,8 @@ export async function consumeToken(
   // Clamped to the largest date (year 275760): a token claiming to live longer is remembered
   // that long, and every store can still express the expiry.
   const expiresAt = Math.min((exp + clockTolerance) * 1000, MAX_DATE_MS);
+  // A fresh id per attempt: the undo below removes this attempt's record and nobody else's.
+  const attempt = crypto.randomUUID();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -40,8 +52,13 @@ export async function consumeToken(
     );
   });
   try {
-    return (await Promise.race([store.consume(key, expiresAt), timeout])) ? 'first' : 'replayed';
+    const result = await Promise.race([store.consume(key, { expiresAt, attempt }), timeout]);
+    return result.first ? 'first' : 'replayed';
   } catch (error) {
+    // Refused with 503, but the use may still be recorded (a late answer, a reply lost with the
+    // connection): undo it. Not awaited: the request is answered now; the store orders the undo
+    // after the consume. A store that cannot deliver it leaves the token burnt (see the docs).
+    releaseQuietly(store, key, attempt);
     throw error instanceof ReplayStoreUnavailableError
       ? error
       : new ReplayStoreUnavailableError(undefined, { cause: error });

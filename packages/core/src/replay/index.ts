@@ -1,2 +1,2 @@
 export { MemoryReplayStore, type MemoryReplayStoreOptions } from './memory.js';
-export type { ReplayStore } from './types.js';
+export type { ConsumeResult, ReplayStore, ReplayUse } from './types.js';

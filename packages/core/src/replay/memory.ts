@@ -4,7 +4,12 @@
  * forget a used `jti` and let its replay through.
  */
 import { ConfigurationError, ReplayStoreUnavailableError } from '../errors.js';
-import type { ReplayStore } from './types.js';
+import type { ConsumeResult, ReplayStore, ReplayUse } from './types.js';
+
+interface Entry {
+  readonly until: number;
+  readonly attempt: string;
+}
 
 export interface MemoryReplayStoreOptions {
   /** Most entries held at once. Default 100000. */
@@ -14,7 +19,7 @@ export interface MemoryReplayStoreOptions {
 }
 
 export class MemoryReplayStore implements ReplayStore {
-  readonly #used = new Map<string, number>();
+  readonly #used = new Map<string, Entry>();
   readonly #maxEntries: number;
   readonly #now: () => number;
   /** No entry expires before this: a sweep before then would find nothing (and cost O(n)). */
@@ -34,23 +39,27 @@ export class MemoryReplayStore implements ReplayStore {
     return this.#used.size;
   }
 
-  async consume(key: string, expiresAt: number): Promise<boolean> {
+  async consume(key: string, use: ReplayUse): Promise<ConsumeResult> {
     const now = this.#now();
-    const until = this.#used.get(key);
-    if (until !== undefined && until > now) return false;
-    if (until === undefined && this.#used.size >= this.#maxEntries) {
+    const entry = this.#used.get(key);
+    if (entry !== undefined && entry.until > now) return { first: false };
+    if (entry === undefined && this.#used.size >= this.#maxEntries) {
       this.#sweep(now);
       if (this.#used.size >= this.#maxEntries) throw new ReplayStoreUnavailableError('the replay store is full');
     }
-    this.#used.set(key, expiresAt);
-    if (expiresAt < this.#earliestExpiry) this.#earliestExpiry = expiresAt;
-    return true;
+    this.#used.set(key, { until: use.expiresAt, attempt: use.attempt });
+    if (use.expiresAt < this.#earliestExpiry) this.#earliestExpiry = use.expiresAt;
+    return { first: true };
+  }
+
+  async release(key: string, attempt: string): Promise<void> {
+    if (this.#used.get(key)?.attempt === attempt) this.#used.delete(key);
   }
 
   #sweep(now: number): void {
     if (now < this.#earliestExpiry) return;
     let earliest = Number.POSITIVE_INFINITY;
-    for (const [key, until] of this.#used) {
+    for (const [key, { until }] of this.#used) {
       if (until <= now) this.#used.delete(key);
       else if (until < earliest) earliest = until;
     }
