@@ -3,9 +3,13 @@
  */
 import type { JSONWebKeySet } from 'jose';
 import { ConfigurationError } from '../errors.js';
+import { type IssuerTokenRules, type NormalizedIssuerRules, normalizeIssuerRules } from './issuer-rules.js';
 
-/** One trusted authorization server. Give exactly one of `jwksUri`, `jwks` or `secret`. */
-export interface IssuerOptions {
+/**
+ * One trusted authorization server. Give exactly one of `jwksUri`, `jwks` or `secret`. The
+ * token rules (`tokenTypes`, `requiredClaims`, `scopes`, …) apply to this issuer only.
+ */
+export interface IssuerOptions extends IssuerTokenRules {
   /** The exact `iss` value (RFC 9068 §4: compared as a string, no normalisation). */
   readonly issuer: string;
   /** Where the issuer's JSON Web Key Set is served (`jwks_uri` in its metadata). */
@@ -57,6 +61,7 @@ export interface NormalizedIssuer {
   readonly issuer: string;
   readonly algorithms: readonly string[];
   readonly keys: KeySource;
+  readonly rules: NormalizedIssuerRules;
 }
 
 function milliseconds(option: string, value: number | undefined, fallback: number): number {
@@ -139,5 +144,6 @@ export function normalizeIssuer(options: IssuerOptions, at: string): NormalizedI
       cacheMaxAge: milliseconds(`${at}.jwksCacheMaxAge`, options.jwksCacheMaxAge, 600_000),
     };
   }
-  return Object.freeze({ issuer: options.issuer, algorithms: Object.freeze([...algorithms]), keys });
+  const rules = normalizeIssuerRules(options, at);
+  return Object.freeze({ issuer: options.issuer, algorithms: Object.freeze([...algorithms]), keys, rules });
 }
