@@ -63,7 +63,7 @@ export function detailValue(value: unknown): string | readonly string[] {
 }
 
 function bounded(values: readonly string[]): readonly string[] {
-  const shown = values.slice(0, MAX_DETAIL_VALUES).map(sanitizeDetailString);
+  const shown = values.slice(0, MAX_DETAIL_VALUES).map((value) => sanitizeDetailString(value));
   if (values.length > MAX_DETAIL_VALUES) shown.push(`… ${values.length - MAX_DETAIL_VALUES} more`);
   return Object.freeze(shown);
 }
