@@ -21,12 +21,14 @@ export interface KeycloakOptions {
   readonly scopesFrom?: 'scope' | 'realm_roles';
 }
 
-/** `realm_access.roles`; a value of the wrong type is handed back so that the token is refused. */
+/** `realm_access.roles`; `null` (the token is refused) when either is of the wrong type. */
 export const keycloakRealmRoles: ScopeReader = (claims: JWTPayload) => {
   const access = claims.realm_access;
   if (access === undefined) return undefined;
-  if (typeof access !== 'object' || access === null) return access as never;
-  return (access as { roles?: unknown }).roles as never;
+  if (typeof access !== 'object' || access === null || Array.isArray(access)) return null;
+  const roles = (access as { roles?: unknown }).roles;
+  if (roles === undefined) return undefined;
+  return Array.isArray(roles) && roles.every((role) => typeof role === 'string') ? roles : null;
 };
 
 export function keycloak(options: KeycloakOptions): IssuerOptions {

@@ -28,8 +28,7 @@ export function zitadelRoles(claim: string): ScopeReader {
   return (claims: JWTPayload) => {
     const roles = claims[claim];
     if (roles === undefined) return undefined;
-    // A value of the wrong type is handed back so that the token is refused.
-    if (typeof roles !== 'object' || roles === null || Array.isArray(roles)) return roles as never;
+    if (typeof roles !== 'object' || roles === null || Array.isArray(roles)) return null; // refused
     return Object.keys(roles);
   };
 }

@@ -10,8 +10,11 @@ import { ConfigurationError } from '../errors.js';
 export type ScopeClaim = 'scope' | 'scp' | 'permissions' | 'roles';
 /** Every claim name a `ScopeSource` list may hold. */
 export const SCOPE_CLAIMS: readonly ScopeClaim[] = Object.freeze(['scope', 'scp', 'permissions', 'roles']);
-/** Reads scopes from verified claims; return `undefined` when the token holds no scopes. */
-export type ScopeReader = (claims: JWTPayload) => readonly string[] | undefined;
+/**
+ * Reads scopes from verified claims; returns `undefined` when the token holds no scopes, and
+ * `null` when the claim it reads has the wrong type (the token is then refused).
+ */
+export type ScopeReader = (claims: JWTPayload) => readonly string[] | null | undefined;
 export type ScopeSource = readonly ScopeClaim[] | ScopeReader;
 
 export const DEFAULT_SCOPE_SOURCE: readonly ScopeClaim[] = Object.freeze(['scope', 'scp']);
@@ -51,6 +54,9 @@ function readClaim(claim: ScopeClaim, value: unknown): ReadonlySet<string> | nul
   return null;
 }
 
+/** How a refusal names a scope reader (a function source) that found a claim of the wrong type. */
+export const SCOPE_READER = '(scope reader)';
+
 /** The scopes, or the claim whose JSON type was wrong (`reader` for a function source). */
 export type ScopeReading =
   | { readonly scopes: ReadonlySet<string> }
@@ -62,7 +68,7 @@ export function readScopesDetailed(claims: JWTPayload, source: ScopeSource): Sco
     const scopes = source(claims);
     if (scopes === undefined) return { scopes: EMPTY };
     const set = Array.isArray(scopes) ? fromArray(scopes) : null;
-    return set === null ? { invalid: 'reader', value: scopes } : { scopes: set };
+    return set === null ? { invalid: SCOPE_READER, value: scopes } : { scopes: set };
   }
   for (const claim of source) {
     const value = claims[claim];

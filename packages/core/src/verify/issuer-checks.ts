@@ -8,7 +8,7 @@ import type { JWTPayload } from 'jose';
 import { missing, notAccepted, type RefusalDetail, wrongType } from '../audit/detail.js';
 import type { RefusalCode } from '../challenge/codes.js';
 import { TokenRejectedError } from '../errors.js';
-import { readScopesDetailed, type ScopeSource } from '../scopes/index.js';
+import { readScopesDetailed, SCOPE_READER, type ScopeSource } from '../scopes/index.js';
 import { claimRefusal } from './claims.js';
 import { mediaType } from './issuer-rules.js';
 import type { NormalizedIssuer } from './options.js';
@@ -134,7 +134,14 @@ export function checkIssuerClaims(
       throw rejectWith('token_audience', notAccepted('client_id', client, rules.audience));
   }
   const reading = readScopesDetailed(claims, rules.scopeSource);
-  if ('invalid' in reading) throw rejectWith('token_claims', wrongType(reading.invalid, reading.value));
+  if ('invalid' in reading) {
+    // A reader's claim is its own business: its name is given, not the value it returned.
+    const detail =
+      reading.invalid === SCOPE_READER
+        ? { claim: SCOPE_READER, problem: 'wrong_type' as const }
+        : wrongType(reading.invalid, reading.value);
+    throw rejectWith('token_claims', detail);
+  }
   const clientId = claims[rules.clientIdClaim];
   const tokenId = claims[rules.tokenIdClaim];
   return {
