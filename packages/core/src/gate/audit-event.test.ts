@@ -65,6 +65,16 @@ describe('audit detail of refused tokens', () => {
     expect(found.length).toBeLessThanOrEqual(201);
   });
 
+  it('describes an iss that is not a string by its type when several issuers are trusted', async () => {
+    const object = await refusedWith({ iss: { href: MARKER } }, true);
+    expect(object.decision.code).toBe('token_claims');
+    expect(object.event.detail).toEqual({ claim: 'iss', problem: 'wrong_type', found: 'object', expected: ['string'] });
+    const list = await refusedWith({ iss: [ISSUER, MARKER] }, true);
+    expect(list.event.detail).toMatchObject({ claim: 'iss', problem: 'wrong_type', found: 'array' });
+    const none = await refusedWith({ iss: undefined }, true);
+    expect(none.event.detail).toEqual({ claim: 'iss', problem: 'missing' });
+  });
+
   it('gives the aud that did not match, with a trailing-slash hint', async () => {
     const { decision, event } = await refusedWith({ aud: [`${RESOURCE}/`, MARKER] });
     expect(decision.code).toBe('token_audience');
