@@ -7,6 +7,7 @@
  *   Their `message` is fixed per code: text from `jose`, the network or the token is kept only
  *   as `cause`, so nothing untrusted can reach a header or a body.
  */
+import type { RefusalDetail } from './audit/detail.js';
 import type { RefusalCode } from './challenge/codes.js';
 
 export class ActionGateError extends Error {
@@ -48,10 +49,13 @@ export class UnknownActionError extends ActionGateError {
 export class TokenRejectedError extends ActionGateError {
   override readonly code = 'ERR_TOKEN_REJECTED';
   readonly reason: RefusalCode;
+  /** For the audit event only: which claim failed and how, sanitised; never sent to the client. */
+  readonly detail: RefusalDetail | undefined;
 
-  constructor(reason: RefusalCode, options?: { cause?: unknown }) {
+  constructor(reason: RefusalCode, options?: { cause?: unknown; detail?: RefusalDetail }) {
     super(`access token rejected: ${reason}`, options);
     this.reason = reason;
+    this.detail = options?.detail;
   }
 }
 

@@ -1,6 +1,6 @@
 export { type Action, type ActionDeclaration, type ActionSet, defineActions } from './actions/index.js';
 export { isScopeToken } from './actions/scope-syntax.js';
-export type { DecisionEvent, DecisionHook } from './audit/index.js';
+export type { DecisionEvent, DecisionHook, RefusalDetail, RefusalProblem } from './audit/index.js';
 export { type BearerErrorCode, REFUSALS, type RefusalCode } from './challenge/codes.js';
 export type { Refusal, RefusalBody } from './challenge/refusal.js';
 export { type ChallengeParams, isChallengeValue, renderBearerChallenge } from './challenge/render.js';
@@ -40,14 +40,36 @@ export {
   type ProtectedResourceMetadata,
 } from './metadata/index.js';
 export {
+  type Auth0Options,
+  auth0,
+  type CognitoOptions,
+  cognito,
+  type EntraIdOptions,
+  entraId,
+  type HydraOptions,
+  hydra,
+  type KeycloakOptions,
+  keycloak,
+  keycloakRealmRoles,
+  type OktaOptions,
+  oidcProvider,
+  okta,
+  type Rfc9068Options,
+  rfc9068,
+  type ZitadelOptions,
+  zitadel,
+  zitadelRoles,
+} from './presets/index.js';
+export {
   type ConsumeResult,
   MemoryReplayStore,
   type MemoryReplayStoreOptions,
   type ReplayStore,
   type ReplayUse,
 } from './replay/index.js';
-export { readScopes, type ScopeClaim, type ScopeReader, type ScopeSource } from './scopes/index.js';
+export { readScopes, SCOPE_CLAIMS, type ScopeClaim, type ScopeReader, type ScopeSource } from './scopes/index.js';
 export type { TokenCacheOptions } from './verify/cache.js';
 export { RFC9068_REQUIRED_CLAIMS } from './verify/claims.js';
 export type { AccessTokenClaims, VerifiedToken } from './verify/index.js';
+export type { ClientIdClaim, IssuerTokenRules, TokenIdClaim } from './verify/issuer-rules.js';
 export type { IssuerOptions } from './verify/options.js';

@@ -3,6 +3,9 @@
  * for what and what they got, never the raw token.
  */
 import type { BearerErrorCode, RefusalCode } from '../challenge/codes.js';
+import type { RefusalDetail } from './detail.js';
+
+export type { RefusalDetail, RefusalProblem } from './detail.js';
 
 export interface DecisionEvent {
   readonly action: string;
@@ -24,6 +27,12 @@ export interface DecisionEvent {
   readonly grantedScopes: readonly string[];
   /** Milliseconds spent deciding. */
   readonly durationMs: number;
+  /**
+   * For a refused token: which claim (or the `typ` header) was missing, of the wrong type or
+   * not accepted, the unverified value that did not match, and a hint such as a trailing-slash
+   * issuer mismatch. Sanitised and bounded; for logs only, never sent to the client.
+   */
+  readonly detail?: RefusalDetail;
   /** For `internal_error` and `keys_unavailable`: the underlying error, for logs only. */
   readonly cause?: unknown;
 }

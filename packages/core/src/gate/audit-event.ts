@@ -1,8 +1,14 @@
+import { missing, type RefusalDetail } from '../audit/detail.js';
 import type { DecisionEvent } from '../audit/index.js';
 import type { RequestFacts } from '../facts.js';
 import type { VerifiedToken } from '../verify/index.js';
 import type { Decision } from './index.js';
 import type { PreparedAction } from './prepare.js';
+
+const NO_TOKEN_ID: RefusalDetail = Object.freeze({
+  ...missing('jti'),
+  hint: "single-use actions need the token's id: jti, or uti with the issuer's tokenIdClaim",
+});
 
 /** The audit event for one decision: who asked for what and what they got, never the token. */
 export function auditEvent(
@@ -12,8 +18,14 @@ export function auditEvent(
   token: VerifiedToken | undefined,
   durationMs: number,
   cause: unknown,
+  detail?: RefusalDetail,
 ): DecisionEvent {
   const claims = token?.claims;
+  const clientId = token?.clientId ?? claims?.client_id;
+  const jti = token?.tokenId ?? claims?.jti;
+  // A verified token refused as token_claims lacked the token id a single-use action needs.
+  const why =
+    detail ?? (!decision.allow && decision.code === 'token_claims' && token !== undefined ? NO_TOKEN_ID : undefined);
   return {
     action: entry.action.name,
     outcome: decision.allow ? 'allow' : 'refuse',
@@ -27,12 +39,13 @@ export function auditEvent(
     method: facts.method,
     path: facts.path,
     ...(typeof claims?.sub === 'string' ? { sub: claims.sub } : {}),
-    ...(typeof claims?.client_id === 'string' ? { clientId: claims.client_id } : {}),
-    ...(typeof claims?.jti === 'string' ? { jti: claims.jti } : {}),
+    ...(typeof clientId === 'string' ? { clientId } : {}),
+    ...(typeof jti === 'string' ? { jti } : {}),
     ...(token !== undefined ? { issuer: token.issuer } : {}),
     requiredScopes: entry.action.challengeScope,
     grantedScopes: token === undefined ? [] : [...token.scopes],
     durationMs,
+    ...(why !== undefined ? { detail: why } : {}),
     ...(cause !== undefined ? { cause } : {}),
   };
 }

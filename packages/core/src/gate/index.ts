@@ -5,6 +5,7 @@
  * ordinary refusal throws nothing.
  */
 import type { ActionSet } from '../actions/index.js';
+import type { RefusalDetail } from '../audit/detail.js';
 import { emitDecision } from '../audit/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
 import { buildCommonRefusals, buildRefusal, type ChallengeOptions, type Refusal } from '../challenge/refusal.js';
@@ -153,6 +154,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     let token: VerifiedToken | undefined;
     let decision: Decision<N>;
     let cause: unknown;
+    let detail: RefusalDetail | undefined;
     try {
       entry = typeof target === 'string' ? prepare(target) : target;
       const extraction = extractToken(facts, config);
@@ -167,10 +169,11 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       if (typeof target === 'string' && !prepared.has(target)) throw error; // an undeclared name is a programming error
       entry = typeof target === 'string' ? (prepared.get(target) as PreparedAction<N>) : target;
       decision = keysUnavailableRefusal(error) ?? refusals[refusalCodeFor(error)];
-      if (!(error instanceof TokenRejectedError)) cause = error;
+      if (error instanceof TokenRejectedError) detail = error.detail;
+      else cause = error;
     }
     if (hook !== undefined) {
-      emitDecision(hook, auditEvent(entry, facts, decision, token, performance.now() - started, cause));
+      emitDecision(hook, auditEvent(entry, facts, decision, token, performance.now() - started, cause, detail));
     }
     return decision;
   }

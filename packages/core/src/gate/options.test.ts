@@ -60,7 +60,7 @@ describe('gate configuration: every mistake names its option', () => {
     ['retryAfter', { retryAfter: 1.5 }],
     ['acceptJwtTyp', { acceptJwtTyp: 'yes' }],
     ['requiredClaims', { requiredClaims: [1] }],
-    ['scopes', { scopes: ['roles'] }],
+    ['scopes', { scopes: ['groups'] }],
     ['scopes', { scopes: [] }],
     ['tokenMethods.query', { tokenMethods: { query: 'yes' } }],
     ['tokenMethods.body', { tokenMethods: { body: 1 } }],

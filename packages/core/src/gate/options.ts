@@ -10,7 +10,7 @@ import { ConfigurationError } from '../errors.js';
 import type { ExtractOptions } from '../extract/index.js';
 import { metadataUrlFor, parseResourceIdentifier } from '../metadata/index.js';
 import type { ReplayStore } from '../replay/types.js';
-import { DEFAULT_SCOPE_SOURCE, type ScopeSource } from '../scopes/index.js';
+import { DEFAULT_SCOPE_SOURCE, type ScopeSource, validateScopeSource } from '../scopes/index.js';
 import { DEFAULT_TOKEN_CACHE, type TokenCacheOptions } from '../verify/cache.js';
 import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
 import { normalizeTyp, type VerifierOptions } from '../verify/index.js';
@@ -181,17 +181,7 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
   if (!Array.isArray(requiredClaims) || requiredClaims.some((claim) => typeof claim !== 'string')) {
     throw new ConfigurationError('requiredClaims', 'must be an array of claim names');
   }
-  const scopeSource = options.scopes ?? DEFAULT_SCOPE_SOURCE;
-  if (typeof scopeSource !== 'function') {
-    const valid = ['scope', 'scp', 'permissions'];
-    if (
-      !Array.isArray(scopeSource) ||
-      scopeSource.length === 0 ||
-      scopeSource.some((claim) => !valid.includes(claim))
-    ) {
-      throw new ConfigurationError('scopes', 'must be a function or a non-empty list of: scope, scp, permissions');
-    }
-  }
+  const scopeSource = validateScopeSource('scopes', options.scopes ?? DEFAULT_SCOPE_SOURCE);
 
   let resourceMetadata: string | undefined;
   const rm = options.resourceMetadata ?? true;

@@ -36,7 +36,9 @@ export async function consumeToken(
   clockTolerance: number,
   timeoutMs: number,
 ): Promise<Consumption> {
-  const { jti, exp } = token.claims;
+  // The issuer's token id: `jti`, or Entra ID's `uti` (its `tokenIdClaim`).
+  const jti = token.tokenId ?? token.claims.jti;
+  const exp = token.claims.exp;
   if (typeof jti !== 'string' || jti.length === 0) return 'no_jti';
   const key = await replayKey(token.issuer, jti);
   // Clamped to the largest date (year 275760): a token claiming to live longer is remembered

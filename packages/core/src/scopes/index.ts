@@ -1,13 +1,20 @@
 /**
  * Where a token's scopes come from. Authorization servers disagree: RFC 9068 §2.2.3 and
- * RFC 8693 use `scope` (a space-delimited string), Azure AD and Okta `scp` (an array or a
- * string), Auth0 RBAC `permissions` (an array).
+ * RFC 8693 use `scope` (a space-delimited string), Entra ID `scp` (a string) and, for
+ * application permissions, `roles` (an array), Okta and Ory Hydra `scp` (an array), Auth0
+ * RBAC `permissions` (an array).
  */
 import type { JWTPayload } from 'jose';
+import { ConfigurationError } from '../errors.js';
 
-export type ScopeClaim = 'scope' | 'scp' | 'permissions';
-/** Reads scopes from verified claims; return `undefined` when the token holds no scopes. */
-export type ScopeReader = (claims: JWTPayload) => readonly string[] | undefined;
+export type ScopeClaim = 'scope' | 'scp' | 'permissions' | 'roles';
+/** Every claim name a `ScopeSource` list may hold. */
+export const SCOPE_CLAIMS: readonly ScopeClaim[] = Object.freeze(['scope', 'scp', 'permissions', 'roles']);
+/**
+ * Reads scopes from verified claims; returns `undefined` when the token holds no scopes, and
+ * `null` when the claim it reads has the wrong type (the token is then refused).
+ */
+export type ScopeReader = (claims: JWTPayload) => readonly string[] | null | undefined;
 export type ScopeSource = readonly ScopeClaim[] | ScopeReader;
 
 export const DEFAULT_SCOPE_SOURCE: readonly ScopeClaim[] = Object.freeze(['scope', 'scp']);
@@ -41,9 +48,35 @@ function fromArray(value: unknown[]): ReadonlySet<string> | null {
 
 function readClaim(claim: ScopeClaim, value: unknown): ReadonlySet<string> | null {
   if (claim === 'scope') return typeof value === 'string' ? fromString(value) : null;
+  // Entra ID documents `scp` as a space-delimited string, Okta and Hydra as an array.
   if (Array.isArray(value)) return fromArray(value);
   if (claim === 'scp' && typeof value === 'string') return fromString(value);
   return null;
+}
+
+/** How a refusal names a scope reader (a function source) that found a claim of the wrong type. */
+export const SCOPE_READER = '(scope reader)';
+
+/** The scopes, or the claim whose JSON type was wrong (`reader` for a function source). */
+export type ScopeReading =
+  | { readonly scopes: ReadonlySet<string> }
+  | { readonly invalid: string; readonly value: unknown };
+
+/** `readScopes`, saying which claim was of the wrong type, for the audit event. */
+export function readScopesDetailed(claims: JWTPayload, source: ScopeSource): ScopeReading {
+  if (typeof source === 'function') {
+    const scopes = source(claims);
+    if (scopes === undefined) return { scopes: EMPTY };
+    const set = Array.isArray(scopes) ? fromArray(scopes) : null;
+    return set === null ? { invalid: SCOPE_READER, value: scopes } : { scopes: set };
+  }
+  for (const claim of source) {
+    const value = claims[claim];
+    if (value === undefined) continue;
+    const set = readClaim(claim, value);
+    return set === null ? { invalid: claim, value } : { scopes: set };
+  }
+  return { scopes: EMPTY };
 }
 
 /**
@@ -51,14 +84,19 @@ function readClaim(claim: ScopeClaim, value: unknown): ReadonlySet<string> | nul
  * (the token is then invalid, not merely scopeless). An absent claim means no scopes.
  */
 export function readScopes(claims: JWTPayload, source: ScopeSource): ReadonlySet<string> | null {
-  if (typeof source === 'function') {
-    const scopes = source(claims);
-    if (scopes === undefined) return EMPTY;
-    return Array.isArray(scopes) ? fromArray(scopes) : null;
+  const reading = readScopesDetailed(claims, source);
+  return 'scopes' in reading ? reading.scopes : null;
+}
+
+/** Start-up check of a scope source; throws a `ConfigurationError` naming `option`. */
+export function validateScopeSource(option: string, source: unknown): ScopeSource {
+  if (typeof source === 'function') return source as ScopeReader;
+  if (
+    !Array.isArray(source) ||
+    source.length === 0 ||
+    source.some((claim) => !(SCOPE_CLAIMS as readonly unknown[]).includes(claim))
+  ) {
+    throw new ConfigurationError(option, `must be a function or a non-empty list of: ${SCOPE_CLAIMS.join(', ')}`);
   }
-  for (const claim of source) {
-    const value = claims[claim];
-    if (value !== undefined) return readClaim(claim, value);
-  }
-  return EMPTY;
+  return Object.freeze([...source]) as readonly ScopeClaim[];
 }

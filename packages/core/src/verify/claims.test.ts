@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestIssuer, RESOURCE, type TestIssuer, testGate } from '../../test/tokens.js';
 import { defineActions } from '../actions/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
-import { checkClaims, checkTimes, RFC9068_REQUIRED_CLAIMS } from './claims.js';
+import { checkClaims, checkTimes, claimRefusal, RFC9068_REQUIRED_CLAIMS } from './claims.js';
 
 const NOW = 1_800_000_000_000;
 const now = NOW / 1000;
@@ -107,5 +107,34 @@ describe('checkClaims and checkTimes', () => {
     expect(checkTimes({ iat: now + 61 }, now, 60)).toBe('token_not_yet_valid');
     expect(checkTimes({ auth_time: now + 61 }, now, 60)).toBe('token_not_yet_valid');
     expect(checkTimes({}, now, 60)).toBeUndefined();
+  });
+});
+
+describe('claimRefusal: the claim at fault, for the audit event', () => {
+  const base: JWTPayload = { iss: 'i', sub: 's', aud: 'a', exp: now + 60, iat: now, client_id: 'c', jti: 'j' };
+
+  it('names the first missing required claim', () => {
+    const { jti: _jti, ...noJti } = base;
+    expect(claimRefusal(noJti, RFC9068_REQUIRED_CLAIMS, now, 60)).toEqual({
+      reason: 'token_claims',
+      detail: { claim: 'jti', problem: 'missing' },
+    });
+  });
+
+  it.each([
+    ['exp', 'soon', 'string', 'number'],
+    ['aud', [], 'array', 'string or non-empty array of strings'],
+    ['cid', 1, 'number', 'string'],
+    ['uti', null, 'null', 'string'],
+  ])('names %s of the wrong type by its JSON type', (claim, value, found, expected) => {
+    expect(claimRefusal({ ...base, [claim]: value }, [], now, 60)).toEqual({
+      reason: 'token_claims',
+      detail: { claim, problem: 'wrong_type', found, expected: [expected] },
+    });
+  });
+
+  it('gives a time refusal without detail, and nothing for good claims', () => {
+    expect(claimRefusal({ ...base, exp: now - 61 }, [], now, 60)).toEqual({ reason: 'token_expired' });
+    expect(claimRefusal(base, RFC9068_REQUIRED_CLAIMS, now, 60)).toBeUndefined();
   });
 });

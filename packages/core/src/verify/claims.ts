@@ -5,6 +5,7 @@
  * issuer bug or a forgery, never something to coerce.
  */
 import type { JWTPayload } from 'jose';
+import { missing, type RefusalDetail, wrongType } from '../audit/detail.js';
 import type { RefusalCode } from '../challenge/codes.js';
 
 /** RFC 9068 §2.2: the claims every JWT access token carries. */
@@ -18,6 +19,10 @@ const isAudience = (value: unknown): boolean =>
 
 const CLAIM_TYPES: Readonly<Record<string, (value: unknown) => boolean>> = {
   iss: isString,
+  // The client and token-id claims of the providers this library has presets for.
+  cid: isString,
+  appid: isString,
+  uti: isString,
   sub: isString,
   aud: isAudience,
   client_id: isString,
@@ -31,22 +36,46 @@ const CLAIM_TYPES: Readonly<Record<string, (value: unknown) => boolean>> = {
   auth_time: isNumericDate,
 };
 
+const NUMERIC = new Set(['exp', 'iat', 'nbf', 'auth_time']);
+const TYPE_NAMES: Readonly<Record<string, string>> = { aud: 'string or non-empty array of strings' };
+
+export interface ClaimRefusal {
+  readonly reason: RefusalCode;
+  /** Which claim, for the audit event. */
+  readonly detail?: RefusalDetail;
+}
+
 /**
- * `undefined` when the claims pass; otherwise the refusal. `now` is in seconds; `tolerance`
- * is the clock skew allowed, in seconds.
+ * `undefined` when the claims pass; otherwise the refusal and which claim caused it. `now` is
+ * in seconds; `tolerance` is the clock skew allowed, in seconds.
  */
+export function claimRefusal(
+  claims: JWTPayload,
+  required: readonly string[],
+  now: number,
+  tolerance: number,
+): ClaimRefusal | undefined {
+  for (const claim of required)
+    if (claims[claim] === undefined) return { reason: 'token_claims', detail: missing(claim) };
+  for (const claim in CLAIM_TYPES) {
+    const value = claims[claim];
+    if (value !== undefined && !(CLAIM_TYPES[claim] as (v: unknown) => boolean)(value)) {
+      const expected = TYPE_NAMES[claim] ?? (NUMERIC.has(claim) ? 'number' : 'string');
+      return { reason: 'token_claims', detail: wrongType(claim, value, expected) };
+    }
+  }
+  const reason = checkTimes(claims, now, tolerance);
+  return reason === undefined ? undefined : { reason };
+}
+
+/** `claimRefusal`, without the detail. */
 export function checkClaims(
   claims: JWTPayload,
   required: readonly string[],
   now: number,
   tolerance: number,
 ): RefusalCode | undefined {
-  for (const claim of required) if (claims[claim] === undefined) return 'token_claims';
-  for (const claim in CLAIM_TYPES) {
-    const value = claims[claim];
-    if (value !== undefined && !(CLAIM_TYPES[claim] as (v: unknown) => boolean)(value)) return 'token_claims';
-  }
-  return checkTimes(claims, now, tolerance);
+  return claimRefusal(claims, required, now, tolerance)?.reason;
 }
 
 /**

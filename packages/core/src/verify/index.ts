@@ -8,8 +8,16 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
 import type { RefusalCode } from '../challenge/codes.js';
 import { KeySetUnavailableError, TokenRejectedError } from '../errors.js';
-import { readScopes, type ScopeSource } from '../scopes/index.js';
-import { checkClaims } from './claims.js';
+import type { ScopeSource } from '../scopes/index.js';
+import {
+  checkIssuerClaims,
+  checkTokenType,
+  type EffectiveRules,
+  effectiveRules,
+  joseDetail,
+  rejectWith,
+  unknownIssuer,
+} from './issuer-checks.js';
 import { refusalForJoseError } from './jose-errors.js';
 import { type VerificationKey, verificationKey } from './keys.js';
 import type { NormalizedIssuer } from './options.js';
@@ -33,6 +41,10 @@ export interface VerifiedToken {
   /** The issuer the token was verified against. */
   readonly issuer: string;
   readonly scopes: ReadonlySet<string>;
+  /** The client, read from the issuer's `clientIdClaim` (`client_id`, `azp`, `cid` or `appid`). */
+  readonly clientId?: string;
+  /** The token's identifier, read from the issuer's `tokenIdClaim` (`jti`, or Entra ID's `uti`). */
+  readonly tokenId?: string;
 }
 
 export interface VerifierOptions {
@@ -71,6 +83,7 @@ const MAX_CANDIDATE_KEYS = 8;
 
 interface PreparedIssuer extends NormalizedIssuer {
   readonly key: VerificationKey;
+  readonly effective: EffectiveRules;
 }
 
 const reject = (reason: RefusalCode, cause?: unknown): TokenRejectedError => new TokenRejectedError(reason, { cause });
@@ -98,9 +111,17 @@ async function verifyWithCandidates(token: string, error: unknown, options: JWTV
 
 export function createVerifier(options: VerifierOptions): Verifier {
   const issuers = new Map<string, PreparedIssuer>();
-  for (const issuer of options.issuers)
-    issuers.set(issuer.issuer, { ...issuer, key: verificationKey(issuer.keys, options.now) });
+  for (const issuer of options.issuers) {
+    const effective = effectiveRules(issuer, options);
+    issuers.set(issuer.issuer, { ...issuer, key: verificationKey(issuer.keys, options.now), effective });
+  }
   const only = issuers.size === 1 ? [...issuers.values()][0] : undefined;
+  const trusted = [...issuers.keys()];
+  // Before the issuer is known, a `typ` no trusted issuer accepts is refused at once.
+  const anyIssuer = {
+    tokenTypes: new Set([...issuers.values()].flatMap((issuer) => [...issuer.effective.tokenTypes])),
+    untyped: [...issuers.values()].some((issuer) => issuer.effective.untyped),
+  };
 
   function pickIssuer(token: string): PreparedIssuer {
     if (only !== undefined) return only; // `jose` compares `iss` exactly
@@ -111,7 +132,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       throw reject('token_malformed', cause);
     }
     const issuer = typeof iss === 'string' ? issuers.get(iss) : undefined;
-    if (issuer === undefined) throw reject(typeof iss === 'string' ? 'token_issuer' : 'token_claims');
+    if (issuer === undefined) throw unknownIssuer(iss, trusted);
     return issuer;
   }
 
@@ -126,13 +147,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (cause) {
       throw reject('token_malformed', cause);
     }
-    if (typeof typ !== 'string' || !options.tokenTypes.has(normalizeTyp(typ))) throw reject('token_type');
+    checkTokenType(typ, anyIssuer);
 
     const issuer = pickIssuer(token);
+    const rules = issuer.effective;
+    if (issuer !== only) checkTokenType(typ, rules);
     const nowMs = options.now();
     const verifyOptions: JWTVerifyOptions = {
       issuer: issuer.issuer,
-      audience: options.audience as string[],
+      // Cognito's audience is its `client_id`, checked with the other claims below.
+      ...(rules.audienceClaim === 'aud' ? { audience: rules.audience as string[] } : {}),
       algorithms: issuer.algorithms as string[],
       clockTolerance: options.clockTolerance,
       currentDate: new Date(nowMs),
@@ -149,14 +173,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (error instanceof KeySetUnavailableError || error instanceof TokenRejectedError) throw error;
       const reason = refusalForJoseError(error);
       if (reason === undefined) throw error; // unexpected: the gate answers 500, never an allow
-      throw reject(reason, error);
+      throw rejectWith(reason, joseDetail(error, issuer.issuer, rules.audience), error);
     }
 
-    const refusal = checkClaims(claims, options.requiredClaims, Math.floor(nowMs / 1000), options.clockTolerance);
-    if (refusal !== undefined) throw reject(refusal);
-    const scopes = readScopes(claims, options.scopeSource);
-    if (scopes === null) throw reject('token_claims');
+    const checked = checkIssuerClaims(claims, rules, Math.floor(nowMs / 1000), options.clockTolerance);
     // Frozen: the result may be shared by later requests with the same token (the cache).
-    return Object.freeze({ claims: deepFreeze(claims) as AccessTokenClaims, issuer: issuer.issuer, scopes });
+    return Object.freeze({
+      claims: deepFreeze(claims) as AccessTokenClaims,
+      issuer: issuer.issuer,
+      scopes: checked.scopes,
+      ...(checked.clientId !== undefined ? { clientId: checked.clientId } : {}),
+      ...(checked.tokenId !== undefined ? { tokenId: checked.tokenId } : {}),
+    });
   };
 }

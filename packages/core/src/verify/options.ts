@@ -3,14 +3,16 @@
  */
 import type { JSONWebKeySet } from 'jose';
 import { ConfigurationError } from '../errors.js';
+import { type IssuerTokenRules, type NormalizedIssuerRules, normalizeIssuerRules } from './issuer-rules.js';
 import { fetchableUrl } from './urls.js';
 
 /**
  * One trusted authorization server. Its keys come from `jwksUri`, `jwks` or `secret` (at most
  * one); with none of them, `jwks_uri` is discovered from the issuer's metadata (RFC 8414, then
- * OpenID Connect Discovery).
+ * OpenID Connect Discovery). The token rules (`tokenTypes`, `requiredClaims`, `scopes`, …)
+ * apply to this issuer only.
  */
-export interface IssuerOptions {
+export interface IssuerOptions extends IssuerTokenRules {
   /**
    * The exact `iss` value (RFC 9068 §4: compared as a string, no normalisation), an https URL
    * (http only for loopback). A trailing slash is part of it: Auth0's issuers end with one.
@@ -89,6 +91,7 @@ export interface NormalizedIssuer {
   readonly issuer: string;
   readonly algorithms: readonly string[];
   readonly keys: KeySource;
+  readonly rules: NormalizedIssuerRules;
 }
 
 function milliseconds(
@@ -201,5 +204,6 @@ export function normalizeIssuer(options: IssuerOptions, at: string): NormalizedI
         `must be at least jwksBackoffInitial (${keys.backoff.initial})`,
       );
   }
-  return Object.freeze({ issuer, algorithms: Object.freeze([...algorithms]), keys });
+  const rules = normalizeIssuerRules(options, at);
+  return Object.freeze({ issuer, algorithms: Object.freeze([...algorithms]), keys, rules });
 }
