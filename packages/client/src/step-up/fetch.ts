@@ -15,6 +15,7 @@ import { createMetadataVerifier, type MetadataOptions } from './metadata.js';
 import { enforcePolicy, type StepUpPolicy } from './policy.js';
 import { elevationKey, readStepUpRequest } from './read-refusal.js';
 import { allowedResourceFor, parseAllowedResources, resourceCovers, resourceIdentifier } from './resource.js';
+import { sendWithin } from './send-within.js';
 import { checkBaseline, checkElevated } from './token.js';
 import type { ElevatedToken, StepUp, StepUpEvent, StepUpRequest } from './types.js';
 
@@ -152,7 +153,10 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
 
     const baseline = checkBaseline(await options.getToken(url));
     if (baseline !== undefined) request.headers.set('authorization', `Bearer ${baseline}`);
-    const response = await send(request);
+    // A redirect out of the resource takes no token along, and its refusal is not ours to answer.
+    const mayCarryToken = (target: URL) => resourceCovers(configured, target);
+    const { response, url: answered } = await sendWithin(send, request, mayCarryToken);
+    if (!mayCarryToken(answered)) return response;
 
     const held = typeof options.heldScopes === 'function' ? options.heldScopes() : (options.heldScopes ?? []);
     const challenge = await readStepUpRequest(response, request, held);
@@ -162,7 +166,17 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     let stepUpRequest: StepUpRequest;
     try {
       resource =
-        challenge.resourceMetadata === undefined ? configured : await verifyMetadata(challenge.resourceMetadata, url);
+        challenge.resourceMetadata === undefined
+          ? configured
+          : await verifyMetadata(challenge.resourceMetadata, answered);
+      // The verified resource must lie within the allowed one: metadata describing the whole
+      // origin would get a token good for every path on it, not only the one the client trusts.
+      if (!resourceCovers(configured, resource)) {
+        throw new StepUpError(
+          'resource_mismatch',
+          `the metadata describes ${resource.href}, wider than the allowed resource ${resourceIdentifier(configured)}`,
+        );
+      }
       stepUpRequest = { ...challenge, resource: resourceIdentifier(resource) };
       enforcePolicy(stepUpRequest, policy, held, resource);
     } catch (error) {
@@ -173,7 +187,8 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     const key = elevationKey(stepUpRequest);
     const token = await elevate(key, stepUpRequest, resource).finally(() => discard(response));
     retryCopy.headers.set('authorization', `Bearer ${token.accessToken}`);
-    const retried = await send(retryCopy); // once: a second refusal is the caller's to handle
+    // Once: a second refusal is the caller's to handle.
+    const { response: retried } = await sendWithin(send, retryCopy, mayCarryToken);
     if (refusesToken(retried) && reusable.get(key)?.token === token) reusable.delete(key);
     return retried;
   }
