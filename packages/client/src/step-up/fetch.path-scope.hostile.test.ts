@@ -101,6 +101,15 @@ describe('a path-scoped allowed resource stays path-scoped', () => {
     ]);
   });
 
+  it('an encoded slash that leads out of the allowed path after decoding gets no token', async () => {
+    routes.set('/tenant-a/..%2Ftenant-b/refund', (_, response) => json(response, 200, {}));
+    const { fetch } = client();
+    await fetch(`${host.origin}/tenant-a/..%2Ftenant-b/refund`);
+    expect(host.seen.map((entry) => [entry.path, entry.authorization])).toEqual([
+      ['/tenant-a/..%2Ftenant-b/refund', undefined],
+    ]);
+  });
+
   it('a challenge from where a redirect led, outside the allowed path, is not answered', async () => {
     routes.set(`${WELL_KNOWN}/tenant-a`, (_, response) => json(response, 200, { resource: `${host.origin}/tenant-a` }));
     routes.set('/tenant-a/go', (_, response) => response.writeHead(307, { location: '/tenant-b/refund' }).end());

@@ -18,6 +18,15 @@ describe('resourceCovers', () => {
     ['https://api.example.com', 'https://evil.api.example.com/', false],
     ['https://api.example.com', 'https://api.example.com.evil.test/', false],
     ['https://api.example.com/a', 'https://api.example.com/a/../b', false], // URL resolves the dot segments first
+    ['https://api.example.com/a', 'https://api.example.com/a/%2e%2e/b', false], // and their encoded forms
+    // An encoded slash or backslash is a separator to proxies that decode before routing (nginx):
+    // `/a/..%2Fb` reaches `/b` there, so a path-scoped resource does not cover it.
+    ['https://api.example.com/a', 'https://api.example.com/a/..%2Fb/x', false],
+    ['https://api.example.com/a', 'https://api.example.com/a/..%2fb', false],
+    ['https://api.example.com/a', 'https://api.example.com/a/..%5Cb', false],
+    ['https://api.example.com/a', 'https://api.example.com/a/%2e%2e%2Fb', false],
+    ['https://api.example.com/a', 'https://api.example.com/a/x%20y', true],
+    ['https://api.example.com', 'https://api.example.com/a/..%2Fb', true], // an origin covers every path anyway
   ])('%s covers %s: %s', (resource, url, expected) => {
     expect(covers(resource, url)).toBe(expected);
   });

@@ -9,11 +9,19 @@ import { ConfigurationError } from './errors.js';
 
 const withSlash = (path: string) => (path.endsWith('/') ? path : `${path}/`);
 
+/**
+ * An encoded `/` or backslash: a proxy that decodes before routing (nginx does) reads `/a/..%2Fb` as
+ * `/b`, so below a path-scoped resource such a URL may lead outside it. WHATWG URL parsing has
+ * already resolved plain and `%2e` dot segments.
+ */
+const ENCODED_SEPARATOR = /%2f|%5c/i;
+
 export function resourceCovers(resource: URL, url: URL): boolean {
   return (
     resource.protocol === url.protocol &&
     resource.host === url.host &&
-    withSlash(url.pathname).startsWith(withSlash(resource.pathname))
+    withSlash(url.pathname).startsWith(withSlash(resource.pathname)) &&
+    (resource.pathname === '/' || !ENCODED_SEPARATOR.test(url.pathname))
   );
 }
 
