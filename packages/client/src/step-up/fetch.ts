@@ -36,7 +36,7 @@ export interface StepUpFetchOptions {
   readonly onEvent?: (event: StepUpEvent) => void;
   /** Stop reusing an elevated token this many ms before it expires. Default 30000. */
   readonly expirySkew?: number;
-  /** Fetching RFC 9728 metadata: timeout, size cap, cache bounds. */
+  /** Fetching RFC 9728 metadata: timeout, size cap, cache bounds. The timeout also bounds reading a refusal's body. */
   readonly metadata?: MetadataOptions;
   readonly fetch?: typeof fetch;
 }
@@ -159,7 +159,7 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     if (!mayCarryToken(answered)) return response;
 
     const held = typeof options.heldScopes === 'function' ? options.heldScopes() : (options.heldScopes ?? []);
-    const challenge = await readStepUpRequest(response, request, held);
+    const challenge = await readStepUpRequest(response, request, held, options.metadata?.timeout ?? 5000);
     if (challenge === undefined) return response;
 
     let resource: URL;
