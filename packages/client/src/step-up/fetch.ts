@@ -10,7 +10,7 @@
  */
 
 import { findBearerChallenge } from '../challenges/index.js';
-import { StepUpError } from './errors.js';
+import { ConfigurationError, StepUpError } from './errors.js';
 import { createMetadataVerifier, type MetadataOptions } from './metadata.js';
 import { enforcePolicy, type StepUpPolicy } from './policy.js';
 import { elevationKey, readStepUpRequest } from './read-refusal.js';
@@ -26,6 +26,11 @@ export interface StepUpFetchOptions {
    * covers gets no token and no step-up.
    */
   readonly allowedResources: readonly (string | URL)[];
+  /**
+   * Accept `http:` allowed resources on hosts other than loopback. Bearer tokens sent over http
+   * can be read and replayed by anyone on the path (RFC 6750 §5.3). Default false.
+   */
+  readonly allowInsecureHttp?: boolean;
   /** The baseline access token for a request to `url` (an allowed one); `undefined` sends none. */
   readonly getToken: (url: URL) => string | undefined | Promise<string | undefined>;
   /** The scopes the baseline token holds, so a step-up asks for their union with the new ones. */
@@ -70,7 +75,10 @@ function refusesToken(response: Response): boolean {
 }
 
 export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
-  const allowed = parseAllowedResources(options.allowedResources);
+  if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
+    throw new ConfigurationError('allowInsecureHttp', 'must be true or false');
+  }
+  const allowed = parseAllowedResources(options.allowedResources, options.allowInsecureHttp);
   const send = options.fetch ?? globalThis.fetch;
   const skew = options.expirySkew ?? 30_000;
   const policy = options.policy ?? {};

@@ -47,3 +47,29 @@ it('writes identifiers as RFC 8707 resource values', () => {
   expect(resourceIdentifier(new URL('https://api.example.com/'))).toBe('https://api.example.com');
   expect(resourceIdentifier(new URL('https://api.example.com/mcp'))).toBe('https://api.example.com/mcp');
 });
+
+describe('parseAllowedResources: clear text only on this machine', () => {
+  it.each(['http://127.0.0.1:8080', 'http://127.1.2.3', 'http://localhost:3000/mcp', 'http://[::1]:3000'])(
+    'accepts the loopback %s over http',
+    (entry) => {
+      expect(parseAllowedResources([entry])).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    'http://api.example.com',
+    'http://localhost.evil.test',
+    'http://127.0.0.1.nip.io',
+    'http://[::ffff:127.0.0.1]',
+    'http://0.0.0.0',
+    'http://10.0.0.5/mcp',
+  ])('refuses %s: a bearer token over http crosses a network in clear text (RFC 6750 §5.3)', (entry) => {
+    expect(() => parseAllowedResources([entry])).toThrow(
+      expect.objectContaining({ name: 'ConfigurationError', option: 'allowedResources[0]' }),
+    );
+  });
+
+  it('accepts them when allowInsecureHttp says the path is trusted', () => {
+    expect(parseAllowedResources(['http://api.internal'], true)).toHaveLength(1);
+  });
+});
