@@ -29,6 +29,9 @@ export async function sendWithin(
     const response = await send(new Request(current, { redirect: 'manual' }));
     const location = response.headers.get('location');
     if (!REDIRECT_STATUSES.has(response.status) || location === null) {
+      // The spare copy of the body is not needed: free what the tee buffered for it (not awaited,
+      // a branch's cancel settles only once the other branch is done too).
+      spare.body?.cancel().catch(() => {});
       return { response, url: new URL(current.url) };
     }
     response.body?.cancel().catch(() => {});
