@@ -12,7 +12,7 @@ import { handOver, type RefusalHook, sendRefusal } from './refusal.js';
 
 export { getAuth, getAuthOrThrow, MissingAuthError } from './auth.js';
 export { requestFacts } from './facts.js';
-export { ActionRefusedError, type RefusalHook, sendRefusal } from './refusal.js';
+export { ActionRefusedError, type RefusalHook, RefusalHookError, sendRefusal } from './refusal.js';
 
 export interface ExpressAdapterOptions {
   /**
