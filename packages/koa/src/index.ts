@@ -11,7 +11,7 @@ import { handOver, type RefusalHook, sendRefusal } from './refusal.js';
 
 export { type AnyContext, getAuth, getAuthOrThrow, MissingAuthError } from './auth.js';
 export { requestFacts } from './facts.js';
-export { ActionRefusedError, type RefusalHook, sendRefusal } from './refusal.js';
+export { ActionRefusedError, type RefusalHook, RefusalHookError, sendRefusal } from './refusal.js';
 
 /** `ctx.state` after `requireAction()` allowed the request, with the default `stateKey`. */
 export interface ActionGateState<N extends string = string> {
