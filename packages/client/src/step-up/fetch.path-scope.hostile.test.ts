@@ -37,10 +37,10 @@ const challenge = (response: ServerResponse, metadataPath: string) =>
     },
   );
 
-function client() {
+function client(allowedResources = [`${host.origin}/tenant-a`]) {
   const asked: StepUpRequest[] = [];
   const fetch = createStepUpFetch({
-    allowedResources: [`${host.origin}/tenant-a`],
+    allowedResources,
     getToken: () => 'baseline-token',
     policy: { scopes: ['payments:refund'] },
     stepUp: (request) => {
@@ -76,6 +76,16 @@ describe('a path-scoped allowed resource stays path-scoped', () => {
     const { fetch, asked } = client();
     expect((await fetch(`${host.origin}/tenant-a/refund`, { method: 'POST' })).status).toBe(200);
     expect(asked.map((request) => request.resource)).toEqual([`${host.origin}/tenant-a`]);
+  });
+
+  it('metadata describing the whole origin is accepted when the origin itself is allowed too', async () => {
+    routes.set(WELL_KNOWN, (_, response) => json(response, 200, { resource: host.origin }));
+    routes.set('/tenant-a/refund', (request, response) =>
+      request.authorization === 'Bearer elevated-token' ? json(response, 200, {}) : challenge(response, WELL_KNOWN),
+    );
+    const { fetch, asked } = client([`${host.origin}/tenant-a`, host.origin]);
+    expect((await fetch(`${host.origin}/tenant-a/refund`, { method: 'POST' })).status).toBe(200);
+    expect(asked.map((request) => request.resource)).toEqual([host.origin]);
   });
 
   it('a same-origin redirect out of the allowed path carries no token', async () => {

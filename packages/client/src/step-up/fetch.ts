@@ -177,9 +177,9 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
         challenge.resourceMetadata === undefined
           ? configured
           : await verifyMetadata(challenge.resourceMetadata, answered);
-      // The verified resource must lie within the allowed one: metadata describing the whole
-      // origin would get a token good for every path on it, not only the one the client trusts.
-      if (!resourceCovers(configured, resource)) {
+      // The verified resource must lie within an allowed one: metadata describing the whole
+      // origin would get a token good for every path on it, not only the paths the client trusts.
+      if (!allowed.some((entry) => resourceCovers(entry, resource))) {
         throw new StepUpError(
           'resource_mismatch',
           `the metadata describes ${resource.href}, wider than the allowed resource ${resourceIdentifier(configured)}`,
