@@ -87,7 +87,8 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     [...new Set(allowed.map((resource) => resource.origin))],
     options.metadata,
   );
-  const pending = new Map<string, Promise<ElevatedToken>>();
+  // Step-ups in flight, shared by requests that need the same elevation until invalidate().
+  const pending = new Map<string, { readonly resource: URL; readonly token: Promise<ElevatedToken> }>();
   const reusable = new Map<string, Cached>();
   let generation = 0; // bumped by invalidate(), so a step-up in flight is not cached afterwards
 
@@ -117,7 +118,7 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
       return Promise.resolve(cached.token);
     }
     reusable.delete(key);
-    let shared = pending.get(key);
+    let shared = pending.get(key)?.token;
     if (shared === undefined) {
       const started = generation;
       emit({ type: 'step-up:pending', request });
@@ -136,9 +137,11 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
           throw error;
         },
       );
-      const cleanup = () => pending.delete(key);
+      const entry = { resource, token: shared };
+      // Only this entry: after invalidate() a newer step-up may hold the key.
+      const cleanup = () => pending.get(key) === entry && pending.delete(key);
       shared.then(cleanup, cleanup);
-      pending.set(key, shared);
+      pending.set(key, entry);
     }
     return shared;
   }
@@ -204,14 +207,16 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
   return Object.assign(stepUpFetch, {
     invalidate(target?: string | URL): void {
       generation++;
+      // A request made from now on gets its own approval, never one asked for before.
       if (target === undefined) {
         reusable.clear();
+        pending.clear();
         return;
       }
       const url = new URL(target);
-      for (const [key, cached] of reusable) {
-        if (resourceCovers(cached.resource, url) || resourceCovers(url, cached.resource)) reusable.delete(key);
-      }
+      const matches = (resource: URL) => resourceCovers(resource, url) || resourceCovers(url, resource);
+      for (const [key, cached] of reusable) if (matches(cached.resource)) reusable.delete(key);
+      for (const [key, inFlight] of pending) if (matches(inFlight.resource)) pending.delete(key);
     },
   });
 }
