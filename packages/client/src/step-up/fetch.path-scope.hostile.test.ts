@@ -120,6 +120,23 @@ describe('a path-scoped allowed resource stays path-scoped', () => {
     ]);
   });
 
+  it('a redirect loop ends after 20 hops with a TypeError, as fetch ends it', async () => {
+    routes.set('/tenant-a/loop', (_, response) => response.writeHead(302, { location: '/tenant-a/loop' }).end());
+    const outcome = await client()
+      .fetch(`${host.origin}/tenant-a/loop`)
+      .then(
+        () => 'resolved',
+        (error: Error) => error.name,
+      );
+    expect(outcome).toBe('TypeError');
+    expect(host.seen).toHaveLength(21); // the request and 20 redirects followed
+  });
+
+  it('a redirect to another scheme is not followed', async () => {
+    routes.set('/tenant-a/ftp', (_, response) => response.writeHead(302, { location: 'ftp://127.0.0.1/x' }).end());
+    await expect(client().fetch(`${host.origin}/tenant-a/ftp`)).rejects.toThrow(TypeError);
+  });
+
   it('a challenge from where a redirect led, outside the allowed path, is not answered', async () => {
     routes.set(`${WELL_KNOWN}/tenant-a`, (_, response) => json(response, 200, { resource: `${host.origin}/tenant-a` }));
     routes.set('/tenant-a/go', (_, response) => response.writeHead(307, { location: '/tenant-b/refund' }).end());
