@@ -45,7 +45,7 @@ function client(allowedResources = [`${host.origin}/tenant-a`]) {
     policy: { scopes: ['payments:refund'] },
     stepUp: (request) => {
       asked.push(request);
-      return { accessToken: 'elevated-token', expiresAt: Date.now() + 300_000 };
+      return Promise.resolve({ accessToken: 'elevated-token', expiresAt: Date.now() + 300_000 });
     },
   });
   return { fetch, asked };
