@@ -12,7 +12,7 @@ import { handOver, type RefusalHook, sendRefusal } from './refusal.js';
 
 export { getAuth, getAuthOrThrow, MissingAuthError } from './auth.js';
 export { requestFacts } from './facts.js';
-export { ActionRefusedError, type RefusalHook, sendRefusal } from './refusal.js';
+export { ActionRefusedError, type RefusalHook, RefusalHookError, sendRefusal } from './refusal.js';
 
 export interface ExpressAdapterOptions {
   /**
@@ -114,8 +114,14 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
       return next(error); // only an undeclared action name, which prepare() already ruled out
     }
     if (!decision.allow) {
-      if (onRefusal === 'respond') return sendRefusal(res, decision);
-      return handOver(decision, req, res, next, onRefusal);
+      try {
+        if (onRefusal === 'respond') return sendRefusal(res, decision);
+        return await handOver(decision, req, res, next, onRefusal);
+      } catch (error) {
+        // E.g. ERR_HTTP_HEADERS_SENT when a timeout middleware answered first: Express 4 does not
+        // catch an async middleware's rejection, and an unhandled rejection ends the process.
+        return next(error);
+      }
     }
     (req as unknown as AuthCarrier)[AUTH] = decision.auth;
     if (requestProperty !== undefined) (req as unknown as Record<string, unknown>)[requestProperty] = decision.auth;

@@ -196,6 +196,30 @@ describe.each(versions)('%s: refusals handed to the app', (_, createApp) => {
     });
   });
 
+  it.each([
+    ['throws undefined', undefined],
+    ['throws null', null],
+    ["throws ''", ''],
+    ['throws 0', 0],
+    ["throws 'route'", 'route'],
+    ["throws 'router'", 'router'],
+  ])(
+    'a hook that %s never lets the handler run: Express answers the error with the refusal status',
+    async (_, thrown) => {
+      handled = 0;
+      const origin = await start({
+        onRefusal: async () => {
+          throw thrown;
+        },
+      });
+      const response = await post(origin);
+      expect(handled).toBe(0);
+      // Express's final handler keeps the status already set when the error names none.
+      expect(response.status).toBe(401);
+      expect(await response.text()).not.toContain('refunded');
+    },
+  );
+
   it('a hook that throws or rejects reaches the error handler; the handler never runs', async () => {
     handled = 0;
     const seen: unknown[] = [];

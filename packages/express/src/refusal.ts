@@ -38,6 +38,15 @@ export class ActionRefusedError extends ActionGateError {
   }
 }
 
+/** A refusal hook failed with something that is not an error Express would recognise as one. */
+export class RefusalHookError extends ActionGateError {
+  override readonly code = 'ERR_REFUSAL_HOOK';
+
+  constructor(thrown: unknown) {
+    super(`actiongate: the onRefusal hook threw ${JSON.stringify(thrown) ?? String(thrown)}`, { cause: thrown });
+  }
+}
+
 const serialised = new WeakMap<object, string>();
 
 /** Sets the refusal's status and challenge headers, without a body. */
@@ -84,7 +93,9 @@ export async function handOver(
   try {
     await onRefusal(refusal, req, res);
   } catch (error) {
-    return next(error);
+    // `next()` with a falsy value would run the guarded handler, and `'route'`/`'router'` would
+    // skip to other routes: a hook's failure must stay a failure.
+    return next(!error || error === 'route' || error === 'router' ? new RefusalHookError(error) : error);
   }
   finish(res, refusal);
 }

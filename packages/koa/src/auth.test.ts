@@ -94,9 +94,12 @@ describe.each(versions)('%s: getAuth and ctx.state', (_, createApp) => {
 });
 
 describe('actiongate(gate, options) at start-up', () => {
-  it.each([[''], ['a-b'], ['1st'], [42], [true]])('refuses stateKey %j, naming the option', (stateKey) => {
-    expect(() => actiongate(gate(), { stateKey: stateKey as string })).toThrow(/option "stateKey" must be/);
-  });
+  it.each([[''], ['a-b'], ['1st'], [42], [true], ['__proto__'], ['constructor'], ['hasOwnProperty']])(
+    'refuses stateKey %j, naming the option',
+    (stateKey) => {
+      expect(() => actiongate(gate(), { stateKey: stateKey as string })).toThrow(/option "stateKey" must be/);
+    },
+  );
 
   it('refuses an onRefusal that is not "respond", "error" or a function, and options that are not an object', () => {
     expect(() => actiongate(gate(), { onRefusal: 'throw' as never })).toThrow(/option "onRefusal" must be/);

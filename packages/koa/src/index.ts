@@ -11,7 +11,7 @@ import { handOver, type RefusalHook, sendRefusal } from './refusal.js';
 
 export { type AnyContext, getAuth, getAuthOrThrow, MissingAuthError } from './auth.js';
 export { requestFacts } from './facts.js';
-export { ActionRefusedError, type RefusalHook, sendRefusal } from './refusal.js';
+export { ActionRefusedError, type RefusalHook, RefusalHookError, sendRefusal } from './refusal.js';
 
 /** `ctx.state` after `requireAction()` allowed the request, with the default `stateKey`. */
 export interface ActionGateState<N extends string = string> {
@@ -60,10 +60,16 @@ interface Settings {
 
 function settingsFrom(options: KoaAdapterOptions<string | false>): Settings {
   const { stateKey = 'auth', onRefusal = 'respond' } = options;
-  if (stateKey !== false && (typeof stateKey !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(stateKey))) {
+  if (
+    stateKey !== false &&
+    (typeof stateKey !== 'string' ||
+      !/^[A-Za-z_$][\w$]*$/.test(stateKey) ||
+      // `__proto__` would replace ctx.state's prototype instead of adding a member.
+      stateKey in Object.prototype)
+  ) {
     throw new ConfigurationError(
       'stateKey',
-      `must be an identifier such as "auth", or false (got ${JSON.stringify(stateKey)})`,
+      `must be an identifier such as "auth" (not one every object has, like __proto__), or false (got ${JSON.stringify(stateKey)})`,
     );
   }
   if (onRefusal !== 'respond' && onRefusal !== 'error' && typeof onRefusal !== 'function') {

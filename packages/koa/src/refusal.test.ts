@@ -175,6 +175,22 @@ describe.each(versions)('%s: refusals handed to the app', (_, createApp) => {
     expect(scope.headers.get('www-authenticate')).toBe('Bearer realm="custom"');
   });
 
+  it.each([
+    ['throws undefined', undefined],
+    ['throws null', null],
+  ])('a hook that %s gets an answer, never a hang, and the guarded middleware never runs', async (_, thrown) => {
+    handled = 0;
+    const origin = await start({
+      onRefusal: async () => {
+        throw thrown;
+      },
+    });
+    // Bounded by the test: Koa's onerror ignores a null or undefined error and never answers.
+    const response = await fetch(`${origin}/refund`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+    expect(handled).toBe(0);
+    expect(response.status).toBe(500);
+  });
+
   it('a hook that throws fails closed with 500; the guarded middleware never runs', async () => {
     handled = 0;
     const origin = await start({

@@ -39,6 +39,15 @@ export class ActionRefusedError extends ActionGateError {
   }
 }
 
+/** A refusal hook failed with nothing Koa would recognise as an error. */
+export class RefusalHookError extends ActionGateError {
+  override readonly code = 'ERR_REFUSAL_HOOK';
+
+  constructor(thrown: unknown) {
+    super(`actiongate: the onRefusal hook threw ${String(thrown)}`, { cause: thrown });
+  }
+}
+
 /** Sets the refusal's status and challenge headers, without a body. */
 export function writeChallenge(ctx: Context, refusal: Refusal): void {
   ctx.status = refusal.status;
@@ -55,7 +64,12 @@ export function sendRefusal(ctx: Context, refusal: Refusal): void {
 export async function handOver(refusal: Refusal, ctx: Context, onRefusal: 'error' | RefusalHook): Promise<void> {
   writeChallenge(ctx, refusal);
   if (onRefusal === 'error') throw new ActionRefusedError(refusal);
-  await onRefusal(refusal, ctx);
+  try {
+    await onRefusal(refusal, ctx);
+  } catch (error) {
+    // Koa's onerror ignores a null or undefined error and never answers: the request would hang.
+    throw error === undefined || error === null ? new RefusalHookError(error) : error;
+  }
   // A hook that set no body gets the standard status and body (never an empty 200 or a 404),
   // with the headers as the hook left them.
   if (ctx.body === undefined || ctx.body === null) {

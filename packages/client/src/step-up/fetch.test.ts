@@ -213,6 +213,19 @@ describe('createStepUpFetch', () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('a request made after invalidate() does not join a step-up that was in flight before it', async () => {
+    const { fetch, requests } = harness({}, 300);
+    const before = fetch(`${api.origin}/scope`);
+    for (let i = 0; i < 200 && requests.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(requests).toHaveLength(1); // the first approval is pending
+    fetch.invalidate(); // e.g. the user signs out; the next request is someone else's
+    const after = await fetch(`${api.origin}/scope`);
+    await before;
+    expect(after.status).toBe(200);
+    expect(requests).toHaveLength(2); // its own approval, not the signed-out user's
+    expect(api.seen.at(-1)?.authorization).toBe('Bearer elevated-2');
+  });
+
   it('replays the request body on the retry, streams included', async () => {
     const { fetch } = harness();
     const body = await fetch(`${api.origin}/scope`, { method: 'POST', body: JSON.stringify({ amount: 5 }) });

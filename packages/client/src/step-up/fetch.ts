@@ -10,11 +10,12 @@
  */
 
 import { findBearerChallenge } from '../challenges/index.js';
-import { StepUpError } from './errors.js';
+import { ConfigurationError, StepUpError } from './errors.js';
 import { createMetadataVerifier, type MetadataOptions } from './metadata.js';
 import { enforcePolicy, type StepUpPolicy } from './policy.js';
 import { elevationKey, readStepUpRequest } from './read-refusal.js';
 import { allowedResourceFor, parseAllowedResources, resourceCovers, resourceIdentifier } from './resource.js';
+import { sendWithin } from './send-within.js';
 import { checkBaseline, checkElevated } from './token.js';
 import type { ElevatedToken, StepUp, StepUpEvent, StepUpRequest } from './types.js';
 
@@ -25,6 +26,11 @@ export interface StepUpFetchOptions {
    * covers gets no token and no step-up.
    */
   readonly allowedResources: readonly (string | URL)[];
+  /**
+   * Accept `http:` allowed resources on hosts other than loopback. Bearer tokens sent over http
+   * can be read and replayed by anyone on the path (RFC 6750 §5.3). Default false.
+   */
+  readonly allowInsecureHttp?: boolean;
   /** The baseline access token for a request to `url` (an allowed one); `undefined` sends none. */
   readonly getToken: (url: URL) => string | undefined | Promise<string | undefined>;
   /** The scopes the baseline token holds, so a step-up asks for their union with the new ones. */
@@ -35,7 +41,7 @@ export interface StepUpFetchOptions {
   readonly onEvent?: (event: StepUpEvent) => void;
   /** Stop reusing an elevated token this many ms before it expires. Default 30000. */
   readonly expirySkew?: number;
-  /** Fetching RFC 9728 metadata: timeout, size cap, cache bounds. */
+  /** Fetching RFC 9728 metadata: timeout, size cap, cache bounds. The timeout also bounds reading a refusal's body. */
   readonly metadata?: MetadataOptions;
   readonly fetch?: typeof fetch;
 }
@@ -69,7 +75,10 @@ function refusesToken(response: Response): boolean {
 }
 
 export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
-  const allowed = parseAllowedResources(options.allowedResources);
+  if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
+    throw new ConfigurationError('allowInsecureHttp', 'must be true or false');
+  }
+  const allowed = parseAllowedResources(options.allowedResources, options.allowInsecureHttp);
   const send = options.fetch ?? globalThis.fetch;
   const skew = options.expirySkew ?? 30_000;
   const policy = options.policy ?? {};
@@ -78,7 +87,8 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     [...new Set(allowed.map((resource) => resource.origin))],
     options.metadata,
   );
-  const pending = new Map<string, Promise<ElevatedToken>>();
+  // Step-ups in flight, shared by requests that need the same elevation until invalidate().
+  const pending = new Map<string, { readonly resource: URL; readonly token: Promise<ElevatedToken> }>();
   const reusable = new Map<string, Cached>();
   let generation = 0; // bumped by invalidate(), so a step-up in flight is not cached afterwards
 
@@ -108,7 +118,7 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
       return Promise.resolve(cached.token);
     }
     reusable.delete(key);
-    let shared = pending.get(key);
+    let shared = pending.get(key)?.token;
     if (shared === undefined) {
       const started = generation;
       emit({ type: 'step-up:pending', request });
@@ -127,9 +137,11 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
           throw error;
         },
       );
-      const cleanup = () => pending.delete(key);
+      const entry = { resource, token: shared };
+      // Only this entry: after invalidate() a newer step-up may hold the key.
+      const cleanup = () => pending.get(key) === entry && pending.delete(key);
       shared.then(cleanup, cleanup);
-      pending.set(key, shared);
+      pending.set(key, entry);
     }
     return shared;
   }
@@ -152,17 +164,30 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
 
     const baseline = checkBaseline(await options.getToken(url));
     if (baseline !== undefined) request.headers.set('authorization', `Bearer ${baseline}`);
-    const response = await send(request);
+    // A redirect out of the resource takes no token along, and its refusal is not ours to answer.
+    const mayCarryToken = (target: URL) => resourceCovers(configured, target);
+    const { response, url: answered } = await sendWithin(send, request, mayCarryToken);
+    if (!mayCarryToken(answered)) return response;
 
     const held = typeof options.heldScopes === 'function' ? options.heldScopes() : (options.heldScopes ?? []);
-    const challenge = await readStepUpRequest(response, request, held);
+    const challenge = await readStepUpRequest(response, request, held, options.metadata?.timeout ?? 5000);
     if (challenge === undefined) return response;
 
     let resource: URL;
     let stepUpRequest: StepUpRequest;
     try {
       resource =
-        challenge.resourceMetadata === undefined ? configured : await verifyMetadata(challenge.resourceMetadata, url);
+        challenge.resourceMetadata === undefined
+          ? configured
+          : await verifyMetadata(challenge.resourceMetadata, answered);
+      // The verified resource must lie within an allowed one: metadata describing the whole
+      // origin would get a token good for every path on it, not only the paths the client trusts.
+      if (!allowed.some((entry) => resourceCovers(entry, resource))) {
+        throw new StepUpError(
+          'resource_mismatch',
+          `the metadata describes ${resource.href}, wider than the allowed resource ${resourceIdentifier(configured)}`,
+        );
+      }
       stepUpRequest = { ...challenge, resource: resourceIdentifier(resource) };
       enforcePolicy(stepUpRequest, policy, held, resource);
     } catch (error) {
@@ -173,7 +198,8 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     const key = elevationKey(stepUpRequest);
     const token = await elevate(key, stepUpRequest, resource).finally(() => discard(response));
     retryCopy.headers.set('authorization', `Bearer ${token.accessToken}`);
-    const retried = await send(retryCopy); // once: a second refusal is the caller's to handle
+    // Once: a second refusal is the caller's to handle.
+    const { response: retried } = await sendWithin(send, retryCopy, mayCarryToken);
     if (refusesToken(retried) && reusable.get(key)?.token === token) reusable.delete(key);
     return retried;
   }
@@ -181,14 +207,16 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
   return Object.assign(stepUpFetch, {
     invalidate(target?: string | URL): void {
       generation++;
+      // A request made from now on gets its own approval, never one asked for before.
       if (target === undefined) {
         reusable.clear();
+        pending.clear();
         return;
       }
       const url = new URL(target);
-      for (const [key, cached] of reusable) {
-        if (resourceCovers(cached.resource, url) || resourceCovers(url, cached.resource)) reusable.delete(key);
-      }
+      const matches = (resource: URL) => resourceCovers(resource, url) || resourceCovers(url, resource);
+      for (const [key, cached] of reusable) if (matches(cached.resource)) reusable.delete(key);
+      for (const [key, inFlight] of pending) if (matches(inFlight.resource)) pending.delete(key);
     },
   });
 }

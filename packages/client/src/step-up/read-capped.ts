@@ -1,5 +1,8 @@
-/** Reads a response body as UTF-8 text, refusing it (and cancelling the stream) past `maxBytes`. */
-export async function readCapped(response: Response, maxBytes: number): Promise<string> {
+/**
+ * Reads a response body as UTF-8 text, refusing it (and cancelling the stream) past `maxBytes`,
+ * or once `signal` aborts: a body that drips forever must not hold the caller.
+ */
+export async function readCapped(response: Response, maxBytes: number, signal?: AbortSignal): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
     response.body?.cancel().catch(() => {});
@@ -9,8 +12,20 @@ export async function readCapped(response: Response, maxBytes: number): Promise<
   if (reader === undefined) return '';
   const chunks: Uint8Array[] = [];
   let total = 0;
+  const aborted =
+    signal === undefined
+      ? undefined
+      : new Promise<never>((_, reject) => {
+          const stop = () => {
+            reader.cancel().catch(() => {}); // not awaited, as below
+            reject(new Error('the body did not arrive in time'));
+          };
+          if (signal.aborted) stop();
+          else signal.addEventListener('abort', stop, { once: true });
+        });
+  aborted?.catch(() => {}); // observed by the race below; never an unhandled rejection
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await (aborted === undefined ? reader.read() : Promise.race([reader.read(), aborted]));
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

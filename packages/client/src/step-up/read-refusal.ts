@@ -13,10 +13,13 @@ export type UnverifiedStepUpRequest = Omit<StepUpRequest, 'resource'>;
 
 const MAX_BODY_BYTES = 65_536;
 
-async function authorizationDetailsOf(response: Response): Promise<Record<string, unknown>[] | undefined> {
+async function authorizationDetailsOf(
+  response: Response,
+  timeout: number,
+): Promise<Record<string, unknown>[] | undefined> {
   if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined;
   try {
-    const text = await readCapped(response.clone(), MAX_BODY_BYTES);
+    const text = await readCapped(response.clone(), MAX_BODY_BYTES, AbortSignal.timeout(timeout));
     const body = JSON.parse(text) as { authorization_details?: unknown };
     const details = body?.authorization_details;
     return Array.isArray(details) && details.every((entry) => typeof entry === 'object' && entry !== null)
@@ -31,6 +34,8 @@ export async function readStepUpRequest(
   response: Response,
   request: Request,
   heldScopes: readonly string[],
+  /** Milliseconds to wait for the body (for `authorization_details`); after that it is ignored. */
+  timeout: number,
 ): Promise<UnverifiedStepUpRequest | undefined> {
   if (response.status !== 401 && response.status !== 403) return undefined;
   const challenge = findBearerChallenge(response.headers);
@@ -42,7 +47,7 @@ export async function readStepUpRequest(
   ) {
     return undefined;
   }
-  const details = await authorizationDetailsOf(response);
+  const details = await authorizationDetailsOf(response, timeout);
   return {
     reason,
     scope: [...new Set([...heldScopes, ...(challenge.scope ?? [])])],

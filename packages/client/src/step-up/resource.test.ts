@@ -18,6 +18,15 @@ describe('resourceCovers', () => {
     ['https://api.example.com', 'https://evil.api.example.com/', false],
     ['https://api.example.com', 'https://api.example.com.evil.test/', false],
     ['https://api.example.com/a', 'https://api.example.com/a/../b', false], // URL resolves the dot segments first
+    ['https://api.example.com/a', 'https://api.example.com/a/%2e%2e/b', false], // and their encoded forms
+    // An encoded slash or backslash is a separator to proxies that decode before routing (nginx):
+    // `/a/..%2Fb` reaches `/b` there, so a path-scoped resource does not cover it.
+    ['https://api.example.com/a', 'https://api.example.com/a/..%2Fb/x', false],
+    ['https://api.example.com/a', 'https://api.example.com/a/..%2fb', false],
+    ['https://api.example.com/a', 'https://api.example.com/a/..%5Cb', false],
+    ['https://api.example.com/a', 'https://api.example.com/a/%2e%2e%2Fb', false],
+    ['https://api.example.com/a', 'https://api.example.com/a/x%20y', true],
+    ['https://api.example.com', 'https://api.example.com/a/..%2Fb', true], // an origin covers every path anyway
   ])('%s covers %s: %s', (resource, url, expected) => {
     expect(covers(resource, url)).toBe(expected);
   });
@@ -37,4 +46,30 @@ describe('allowedResourceFor', () => {
 it('writes identifiers as RFC 8707 resource values', () => {
   expect(resourceIdentifier(new URL('https://api.example.com/'))).toBe('https://api.example.com');
   expect(resourceIdentifier(new URL('https://api.example.com/mcp'))).toBe('https://api.example.com/mcp');
+});
+
+describe('parseAllowedResources: clear text only on this machine', () => {
+  it.each(['http://127.0.0.1:8080', 'http://127.1.2.3', 'http://localhost:3000/mcp', 'http://[::1]:3000'])(
+    'accepts the loopback %s over http',
+    (entry) => {
+      expect(parseAllowedResources([entry])).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    'http://api.example.com',
+    'http://localhost.evil.test',
+    'http://127.0.0.1.nip.io',
+    'http://[::ffff:127.0.0.1]',
+    'http://0.0.0.0',
+    'http://10.0.0.5/mcp',
+  ])('refuses %s: a bearer token over http crosses a network in clear text (RFC 6750 §5.3)', (entry) => {
+    expect(() => parseAllowedResources([entry])).toThrow(
+      expect.objectContaining({ name: 'ConfigurationError', option: 'allowedResources[0]' }),
+    );
+  });
+
+  it('accepts them when allowInsecureHttp says the path is trusted', () => {
+    expect(parseAllowedResources(['http://api.internal'], true)).toHaveLength(1);
+  });
 });

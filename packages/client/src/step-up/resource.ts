@@ -9,11 +9,19 @@ import { ConfigurationError } from './errors.js';
 
 const withSlash = (path: string) => (path.endsWith('/') ? path : `${path}/`);
 
+/**
+ * An encoded `/` or backslash: a proxy that decodes before routing (nginx does) reads `/a/..%2Fb` as
+ * `/b`, so below a path-scoped resource such a URL may lead outside it. WHATWG URL parsing has
+ * already resolved plain and `%2e` dot segments.
+ */
+const ENCODED_SEPARATOR = /%2f|%5c/i;
+
 export function resourceCovers(resource: URL, url: URL): boolean {
   return (
     resource.protocol === url.protocol &&
     resource.host === url.host &&
-    withSlash(url.pathname).startsWith(withSlash(resource.pathname))
+    withSlash(url.pathname).startsWith(withSlash(resource.pathname)) &&
+    (resource.pathname === '/' || !ENCODED_SEPARATOR.test(url.pathname))
   );
 }
 
@@ -28,8 +36,19 @@ export function allowedResourceFor(allowed: readonly URL[], url: URL): URL | und
   return best;
 }
 
-/** Checks `allowedResources` at creation: absolute http(s) URLs without fragment or credentials. */
-export function parseAllowedResources(value: unknown): URL[] {
+/**
+ * 127.0.0.0/8, `[::1]` and `localhost` (RFC 6761 §6.3), as URL parsing normalised them; names
+ * under `.localhost` and mapped forms such as `[::ffff:127.0.0.1]` are not trusted.
+ */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * Checks `allowedResources` at creation: absolute http(s) URLs without fragment or credentials,
+ * and `http:` only to loopback unless `allowInsecureHttp` (RFC 6750 §5.3: bearer tokens need TLS).
+ */
+export function parseAllowedResources(value: unknown, allowInsecureHttp = false): URL[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw new ConfigurationError(
       'allowedResources',
@@ -49,6 +68,13 @@ export function parseAllowedResources(value: unknown): URL[] {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new ConfigurationError(option, 'must be an https: (or, for loopback and tests, http:) URL');
+    }
+    if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+      throw new ConfigurationError(
+        option,
+        `is http: to ${url.hostname}, which is not loopback: tokens would cross the network in clear text; ` +
+          'use https, or set allowInsecureHttp: true if the network path is trusted',
+      );
     }
     // RFC 8707 §2: a resource indicator MUST NOT include a fragment.
     if (url.hash !== '' || String(entry).includes('#'))

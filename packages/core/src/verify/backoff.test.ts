@@ -44,14 +44,23 @@ describe('http only for loopback', () => {
     expect(isLoopbackHost(new URL(`http://${host}/`).hostname)).toBe(true);
   });
 
-  it.each(['example.com', 'evil.localhost', '128.0.0.1', '10.0.0.1', '[::2]', '127.0.0.1.nip.io'])(
-    '%s is not',
-    (host) => {
-      expect(isLoopbackHost(new URL(`http://${host}/`).hostname)).toBe(false);
-      expect(insecureUrlProblem(new URL(`http://${host}/`), false)).toMatch(/allowInsecureHttp/);
-      expect(insecureUrlProblem(new URL(`http://${host}/`), true)).toBeUndefined();
-    },
-  );
+  it.each([
+    'example.com',
+    'evil.localhost',
+    'localhost.evil.com',
+    'localhost.',
+    '128.0.0.1',
+    '10.0.0.1',
+    '[::2]',
+    '127.0.0.1.nip.io',
+    '[::ffff:127.0.0.1]',
+    '0.0.0.0',
+    '[::]',
+  ])('%s is not', (host) => {
+    expect(isLoopbackHost(new URL(`http://${host}/`).hostname)).toBe(false);
+    expect(insecureUrlProblem(new URL(`http://${host}/`), false)).toMatch(/allowInsecureHttp/);
+    expect(insecureUrlProblem(new URL(`http://${host}/`), true)).toBeUndefined();
+  });
 
   it('normalised spellings of loopback count, https always passes, other schemes never', () => {
     expect(isLoopbackHost(new URL('http://127.1/').hostname)).toBe(true);

@@ -1,0 +1,65 @@
+/**
+ * Sends a request that may carry a token and follows its redirects here rather than in `fetch`,
+ * because `fetch` drops `Authorization` only when a redirect changes origin (WHATWG Fetch
+ * §4.4 "HTTP-redirect fetch"): a redirect from `https://host/tenant-a` to `https://host/tenant-b`
+ * would hand tenant-a's token to tenant-b. Here each hop keeps the token only while the target
+ * is covered by the resource it was meant for; the rest follows §4.4 (20 hops at most, 301/302
+ * POST and 303 become GET without a body, 307/308 resend method and body).
+ */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location', 'content-type', 'content-length'];
+
+export interface Sent {
+  readonly response: Response;
+  /** Where the response came from, after any redirects. */
+  readonly url: URL;
+}
+
+export async function sendWithin(
+  send: typeof fetch,
+  request: Request,
+  mayCarryToken: (url: URL) => boolean,
+): Promise<Sent> {
+  // 'manual' and 'error' are the caller's choice, and with them fetch follows nothing.
+  if (request.redirect !== 'follow') return { response: await send(request), url: new URL(request.url) };
+  let current = request;
+  for (let hops = 0; ; hops++) {
+    const spare = current.clone(); // tees the body, for a 307/308 that sends it again
+    const response = await send(new Request(current, { redirect: 'manual' }));
+    const location = response.headers.get('location');
+    if (!REDIRECT_STATUSES.has(response.status) || location === null) {
+      // The spare copy of the body is not needed: free what the tee buffered for it (not awaited,
+      // a branch's cancel settles only once the other branch is done too).
+      spare.body?.cancel().catch(() => {});
+      return { response, url: new URL(current.url) };
+    }
+    response.body?.cancel().catch(() => {});
+    let next: URL;
+    try {
+      next = new URL(location, current.url);
+    } catch (cause) {
+      throw new TypeError(`a redirect to an invalid location: ${location.slice(0, 200)}`, { cause });
+    }
+    if (hops >= MAX_REDIRECTS) throw new TypeError(`more than ${MAX_REDIRECTS} redirects`);
+    if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+      throw new TypeError(`a redirect to a ${next.protocol} URL`);
+    }
+    const method = spare.method;
+    const toGet =
+      ((response.status === 301 || response.status === 302) && method === 'POST') ||
+      (response.status === 303 && method !== 'GET' && method !== 'HEAD');
+    const headers = new Headers(spare.headers);
+    if (toGet) for (const name of BODY_HEADERS) headers.delete(name);
+    if (!mayCarryToken(next)) headers.delete('authorization');
+    current = new Request(next, {
+      method: toGet ? 'GET' : method,
+      headers,
+      body: toGet ? null : spare.body,
+      signal: spare.signal,
+      redirect: 'follow',
+      // A streamed body must say so (undici); a request without one ignores it.
+      duplex: 'half',
+    } as RequestInit);
+  }
+}
