@@ -1,0 +1,30 @@
+export { actionAuth, type McpAuthInfo, toMcpAuthInfo } from './auth-info.js';
+export {
+  createMcpGuard,
+  type JsonRpcErrorBody,
+  type McpAllow,
+  type McpDecision,
+  type McpGuard,
+  type McpRefusal,
+  type McpRefusalReason,
+  type McpRequest,
+} from './guard.js';
+export { checkStandardHeaders, decodeMcpName, type HeaderCheck, type StandardHeaders } from './headers.js';
+export {
+  JSONRPC_INVALID_REQUEST,
+  JSONRPC_PARSE_ERROR,
+  MCP_HEADER_MISMATCH,
+  type McpMessage,
+  readMessage,
+  type RequestId,
+  toolName,
+} from './message.js';
+export type { McpGuardOptions } from './options.js';
+export {
+  type GuardedRequest,
+  mcpHandler,
+  mcpMiddleware,
+  metadataMiddleware,
+  sendMcpRefusal,
+  serveMetadata,
+} from './node.js';
