@@ -33,7 +33,11 @@ function curableByScopes(code: RefusalCode): boolean {
   return status === 403 || error === 'insufficient_user_authentication';
 }
 
-export type RefusalTable = ReadonlyMap<RefusalCode, Refusal>;
+export interface RefusalTable {
+  readonly byCode: ReadonlyMap<RefusalCode, Refusal>;
+  /** The gate's step-up refusal that also lacks scopes (its headers identify it), and its MCP form. */
+  readonly stepUpWithScope: { readonly headers: object; readonly rendered: Refusal };
+}
 
 /** Every refusal an action can end in, rendered once, at start-up, for MCP clients. */
 export function refusalTable(gate: Gate<string>, baseline: Action, action: Action): RefusalTable {
@@ -49,21 +53,24 @@ export function refusalTable(gate: Gate<string>, baseline: Action, action: Actio
       table.set(code, gate.renderRefusal(rendered, { scope: stepUpScope, description: describe(gate, action, code) }));
     }
   }
-  return table;
+  const prepared = gate.prepare(action.name);
+  return {
+    byCode: table,
+    // Scopes fell short as well as the user's authentication: say that scopes are missing.
+    stepUpWithScope: { headers: prepared.stepUpWithScope.headers, rendered: table.get('scope_missing') as Refusal },
+  };
 }
 
 /** The description the gate itself gives this action's refusal (per action for any-of scopes). */
 function describe(gate: Gate<string>, action: Action, code: RefusalCode): string {
-  if (code === 'scope_missing') {
-    const own = gate.prepare(action.name).insufficient.scope.body.error_description;
-    return own;
-  }
+  if (code === 'scope_missing') return gate.prepare(action.name).insufficient.scope.body.error_description;
   return REFUSALS[code].description;
 }
 
 /** The MCP rendering of a refusal the gate decided. */
 export function renderForMcp(table: RefusalTable, refusal: Refusal): Refusal {
-  const rendered = table.get(refusal.code);
+  const rendered =
+    refusal.headers === table.stepUpWithScope.headers ? table.stepUpWithScope.rendered : table.byCode.get(refusal.code);
   if (rendered === undefined) return refusal; // 400, 500, 503: the gate's own
   const details = refusal.body.authorization_details;
   return details === undefined ? rendered : { ...rendered, body: { ...rendered.body, authorization_details: details } };

@@ -5,8 +5,8 @@
  * the first refusal answers, rendered for MCP clients (challenges.ts).
  */
 import { extractToken, type Gate, type PreparedAction, type RefusalBody, type RefusalCode } from '@actiongate/core';
-import { type McpAuthInfo, toMcpAuthInfo } from './auth-info.js';
-import { renderForMcp, refusalTable, type RefusalTable } from './challenges.js';
+import { actionAuth, type McpAuthInfo, toMcpAuthInfo } from './auth-info.js';
+import { type RefusalTable, refusalTable, renderForMcp } from './challenges.js';
 import { checkStandardHeaders, type StandardHeaders } from './headers.js';
 import {
   JSONRPC_INVALID_REQUEST,
@@ -74,7 +74,19 @@ export interface McpGuard<N extends string = string> {
   readonly metadataPaths: readonly string[];
   readonly maxBodyBytes: number;
   readonly gate: Gate<N>;
+  /**
+   * For the v2 SDK's native hook, `registerTool(name, { scopeChallenge: guard.scopeChallenge(name) }, …)`:
+   * a second line behind the guard. The tool runs only for a request the guard allowed for this
+   * tool's action; any other (a route mounted without the guard) gets the SDK's own 403
+   * `insufficient_scope` with the scopes the guard would have named.
+   */
+  scopeChallenge(tool: string): ScopeChallengeHook;
 }
+
+/** The shape of `ScopeChallengeHandler` in `@modelcontextprotocol/server` 2.x. */
+export type ScopeChallengeHook = (context: {
+  readonly authInfo?: { readonly extra?: Record<string, unknown> | undefined } | undefined;
+}) => { scopes: [string, ...string[]]; errorDescription?: string } | undefined;
 
 function protocolError(status: number, reason: McpRefusalReason, id: RequestId, code: number, message: string) {
   const body: JsonRpcErrorBody = { jsonrpc: '2.0', id, error: { code, message } };
@@ -103,7 +115,13 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
   function refused(name: N, refusal: Parameters<typeof renderForMcp>[1]): McpRefusal {
     const table = tables.get(name)?.refusals as RefusalTable;
     const rendered = renderForMcp(table, refusal);
-    return { allow: false, status: rendered.status, headers: rendered.headers, body: rendered.body, reason: refusal.code };
+    return {
+      allow: false,
+      status: rendered.status,
+      headers: rendered.headers,
+      body: rendered.body,
+      reason: refusal.code,
+    };
   }
 
   async function check(request: McpRequest): Promise<McpDecision<N>> {
@@ -119,11 +137,23 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
       // JSON-RPC batching was removed from MCP in 2025-06-18. A batch is refused as a whole,
       // before any authorization, so it can never be cheaper than its most demanding member.
       if (message.kind === 'batch') {
-        return protocolError(400, 'batch', null, JSONRPC_INVALID_REQUEST, 'Invalid Request: JSON-RPC batches are not accepted');
+        return protocolError(
+          400,
+          'batch',
+          null,
+          JSONRPC_INVALID_REQUEST,
+          'Invalid Request: JSON-RPC batches are not accepted',
+        );
       }
     }
     if (checkStandardHeaders(message, request.headers) === 'mismatch') {
-      return protocolError(400, 'header_mismatch', message.id, MCP_HEADER_MISMATCH, 'Bad Request: the request headers and body disagree');
+      return protocolError(
+        400,
+        'header_mismatch',
+        message.id,
+        MCP_HEADER_MISMATCH,
+        'Bad Request: the request headers and body disagree',
+      );
     }
 
     const arguments_ = message.kind === 'method' ? toolArguments(message.params) : undefined;
@@ -155,9 +185,28 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
     };
   }
 
+  function scopeChallenge(tool: string): ScopeChallengeHook {
+    const name = tools.get(tool) ?? config.connect;
+    const scopes = [...new Set([...baseline.challengeScope, ...gate.actions.get(name).challengeScope])];
+    if (scopes.length === 0) return () => undefined;
+    const challenge = { scopes: scopes as [string, ...string[]] };
+    return ({ authInfo }) => {
+      const auth = actionAuth(authInfo);
+      return auth !== undefined && auth.action === name ? undefined : challenge;
+    };
+  }
+
   const metadata = Object.freeze({ ...gate.metadata, scopes_supported: [...config.scopesSupported] });
   const metadataPaths = Object.freeze([...new Set([gate.metadataPath, ROOT_METADATA_PATH])]);
-  return Object.freeze({ check, actionFor, metadata, metadataPaths, maxBodyBytes: config.maxBodyBytes, gate });
+  return Object.freeze({
+    check,
+    actionFor,
+    scopeChallenge,
+    metadata,
+    metadataPaths,
+    maxBodyBytes: config.maxBodyBytes,
+    gate,
+  });
 }
 
 /** A tool call's string arguments as route-like parameters, for actions whose rules read them. */

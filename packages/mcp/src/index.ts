@@ -8,6 +8,7 @@ export {
   type McpRefusal,
   type McpRefusalReason,
   type McpRequest,
+  type ScopeChallengeHook,
 } from './guard.js';
 export { checkStandardHeaders, decodeMcpName, type HeaderCheck, type StandardHeaders } from './headers.js';
 export {
@@ -15,11 +16,10 @@ export {
   JSONRPC_PARSE_ERROR,
   MCP_HEADER_MISMATCH,
   type McpMessage,
-  readMessage,
   type RequestId,
+  readMessage,
   toolName,
 } from './message.js';
-export type { McpGuardOptions } from './options.js';
 export {
   type GuardedRequest,
   mcpHandler,
@@ -28,3 +28,4 @@ export {
   sendMcpRefusal,
   serveMetadata,
 } from './node.js';
+export type { McpGuardOptions } from './options.js';

@@ -101,7 +101,8 @@ async function guardRequest<N extends string>(
   let body: unknown;
   let bodyError: McpRequest['bodyError'];
   if (method === 'POST') {
-    if (req.body !== undefined) body = req.body; // a body parser (express.json()) ran first
+    if (req.body !== undefined)
+      body = req.body; // a body parser (express.json()) ran first
     else {
       const read = await readJsonBody(req, guard.maxBodyBytes);
       if ('error' in read) bodyError = read.error;

@@ -43,18 +43,27 @@ export function normalizeMcpGuardOptions<N extends string>(options: McpGuardOpti
   const bearerMethods = gate.metadata.bearer_methods_supported ?? ['header'];
   if (bearerMethods.some((method) => method !== 'header')) {
     // MCP authorization, "Token Requirements": tokens only in the Authorization header, never in the query.
-    throw new ConfigurationError('gate', 'must accept tokens in the Authorization header only for MCP: remove allowBodyToken and allowQueryToken');
+    throw new ConfigurationError(
+      'gate',
+      'must accept tokens in the Authorization header only for MCP: remove allowBodyToken and allowQueryToken',
+    );
   }
   if (typeof options.connect !== 'string' || !gate.actions.has(options.connect)) {
     throw new ConfigurationError('connect', `must name a declared action (declared: ${gate.actions.names.join(', ')})`);
   }
   if (typeof options.tools !== 'object' || options.tools === null) {
-    throw new ConfigurationError('tools', "must map tool names to declared actions, e.g. { list_invoices: 'invoices.list' }");
+    throw new ConfigurationError(
+      'tools',
+      "must map tool names to declared actions, e.g. { list_invoices: 'invoices.list' }",
+    );
   }
   const tools = new Map<string, N>();
   for (const [tool, action] of Object.entries(options.tools)) {
     if (typeof action !== 'string' || !gate.actions.has(action)) {
-      throw new ConfigurationError(`tools.${tool}`, `must name a declared action (declared: ${gate.actions.names.join(', ')})`);
+      throw new ConfigurationError(
+        `tools.${tool}`,
+        `must name a declared action (declared: ${gate.actions.names.join(', ')})`,
+      );
     }
     tools.set(tool, action);
   }
