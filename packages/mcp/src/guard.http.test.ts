@@ -36,9 +36,11 @@ async function post(fx: McpFixture, body: unknown, options: { token?: string; he
   return { status: response.status, challenge: response.headers.get('www-authenticate'), text, json: safeJson(text) };
 }
 
+/** The JSON body, or the first message of an SSE body (`data: {…}`). */
 function safeJson(text: string): unknown {
+  const data = /^data: (.*)$/m.exec(text);
   try {
-    return JSON.parse(text);
+    return JSON.parse(data === null ? text : (data[1] as string));
   } catch {
     return undefined;
   }
@@ -47,7 +49,7 @@ function safeJson(text: string): unknown {
 const stepUpToken = (fx: McpFixture, extra: Record<string, unknown> = {}) =>
   fx.mint({ scope: STEP_UP.scope, acr: STEP_UP.acr, auth_time: STEP_UP.auth_time(), ...extra });
 
-describe.each(['v1', 'v2'] as const)('MCP SDK %s behind the guard', (sdk) => {
+describe.each(['v1', 'v2', 'v2-handler'] as const)('MCP SDK %s behind the guard', (sdk) => {
   let fx: McpFixture;
   beforeAll(async () => {
     fx = await startMcp(sdk, issuer);
@@ -264,7 +266,7 @@ describe.each(['v1', 'v2'] as const)('MCP SDK %s behind the guard', (sdk) => {
       const r = await post(fx, call('no_such_tool'), { token: await fx.mint() });
       expect(r.status).toBe(200);
       const json = r.json as { error?: { code: number }; result?: { isError?: boolean } };
-      if (sdk === 'v2') expect(json.error?.code).toBe(-32602);
+      if (sdk !== 'v1') expect(json.error?.code).toBe(-32602);
       else expect(json.result?.isError).toBe(true);
     });
   });

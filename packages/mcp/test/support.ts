@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGate, defineActions } from '@actiongate/core';
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport as TransportV1 } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
+import { createMcpHandler, McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import express from 'express';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { z } from 'zod';
@@ -138,7 +138,11 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-export async function startMcp(sdk: 'v1' | 'v2', issuer: Issuer): Promise<McpFixture> {
+/**
+ * `v1`: SDK v1 over Express; `v2`: SDK v2's Node transport (2025 revisions) over plain Node;
+ * `v2-handler`: SDK v2's `createMcpHandler` (2026-07-28, with the 2025 fallback) over plain Node.
+ */
+export async function startMcp(sdk: 'v1' | 'v2' | 'v2-handler', issuer: Issuer): Promise<McpFixture> {
   const seen: Seen = { transport: 0, tools: [] };
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const http = createServer((req, res) => handle(req, res));
@@ -168,6 +172,17 @@ export async function startMcp(sdk: 'v1' | 'v2', issuer: Issuer): Promise<McpFix
       await transport.handleRequest(req as GuardedRequest, res, (req as GuardedRequest).body);
     });
     handle = app;
+  } else if (sdk === 'v2-handler') {
+    const node = toNodeHandler(createMcpHandler(() => v2Server(seen, guard)));
+    const mcp = mcpHandler(guard, async (req, res) => {
+      seen.transport += 1;
+      await node(req, res, req.body);
+    });
+    handle = (req, res) => {
+      if (serveMetadata(guard, req, res)) return;
+      if ((req.url ?? '').split('?')[0] === '/mcp') return mcp(req, res);
+      res.writeHead(404).end();
+    };
   } else {
     // SDK v2 over a plain Node handler: McpServer + NodeStreamableHTTPServerTransport, stateless.
     const mcp = mcpHandler(guard, async (req, res) => {
@@ -208,12 +223,15 @@ export async function startMcp(sdk: 'v1' | 'v2', issuer: Issuer): Promise<McpFix
 /** A `fetch` that remembers every response's status and challenge, for the SDK clients. */
 export function recordingFetch() {
   const responses: { status: number; challenge: string | null }[] = [];
+  const requests: { mcpMethod: string | null; mcpName: string | null }[] = [];
   const fetchImpl = async (input: string | URL | Request, init?: RequestInit) => {
+    const headers = new Headers(init?.headers);
+    requests.push({ mcpMethod: headers.get('mcp-method'), mcpName: headers.get('mcp-name') });
     const response = await fetch(input, init);
     responses.push({ status: response.status, challenge: response.headers.get('www-authenticate') });
     return response;
   };
-  return { fetch: fetchImpl, responses };
+  return { fetch: fetchImpl, responses, requests };
 }
 
 export const RM = (origin: string) => `resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`;
