@@ -45,7 +45,7 @@ export function normalizeMcpGuardOptions<N extends string>(options: McpGuardOpti
     // MCP authorization, "Token Requirements": tokens only in the Authorization header, never in the query.
     throw new ConfigurationError(
       'gate',
-      'must accept tokens in the Authorization header only for MCP: remove allowBodyToken and allowQueryToken',
+      'must accept tokens in the Authorization header only for MCP: leave tokenMethods.body and tokenMethods.query off',
     );
   }
   if (typeof options.connect !== 'string' || !gate.actions.has(options.connect)) {
