@@ -121,7 +121,7 @@ function v1Server(seen: Seen) {
   return server;
 }
 
-function v2Server(seen: Seen, guard: McpGuard<ActionName>) {
+export function v2Server(seen: Seen, guard: McpGuard<ActionName>) {
   const server = new McpServerV2({ name: 'invoices', version: '1.0.0' });
   for (const tool of Object.keys(TOOLS)) {
     server.registerTool(
