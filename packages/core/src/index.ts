@@ -2,7 +2,7 @@ export { type Action, type ActionDeclaration, type ActionSet, defineActions } fr
 export { isScopeToken } from './actions/scope-syntax.js';
 export type { DecisionEvent, DecisionHook, RefusalDetail, RefusalProblem } from './audit/index.js';
 export { type BearerErrorCode, REFUSALS, type RefusalCode } from './challenge/codes.js';
-export type { Refusal, RefusalBody } from './challenge/refusal.js';
+export type { ChallengeRequirement, Refusal, RefusalBody } from './challenge/refusal.js';
 export { type ChallengeParams, isChallengeValue, renderBearerChallenge } from './challenge/render.js';
 export {
   type ActionCheck,

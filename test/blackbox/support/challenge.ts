@@ -60,6 +60,7 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
   binding_missing: insufficientScope('The access token lacks the authorization_details entry this request requires'),
   token_not_fresh: insufficientScope('The access token is too old for this action; a fresh token is needed'),
   context_refused: insufficientScope('The access token does not permit this request'),
+  grant_spent: insufficientScope('The access token was already used for this action; a new grant is needed'),
   keys_unavailable: fixed(503, undefined, 'The keys to verify the access token are unavailable; retry later'),
   replay_store_unavailable: fixed(503, undefined, 'Single-use tokens cannot be checked right now; retry later'),
   internal_error: fixed(500, undefined, 'The request could not be authorized'),

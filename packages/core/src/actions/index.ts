@@ -27,8 +27,14 @@ export interface ActionDeclaration {
   readonly authorizationDetails?: AuthorizationDetailsRequirement;
   /** A rule of the app's own, answered in the gate's vocabulary. */
   readonly check?: ActionCheck;
-  /** The token (by `jti`) is good for one allowed request; replays get 401 `invalid_token`. */
-  readonly singleUse?: boolean;
+  /**
+   * `true` or `'per-token'`: the token (by `jti`) is good for one allowed request of this
+   * action, after which it is refused everywhere with 401 `invalid_token`.
+   * `'per-action'`: the token's grant for this action is good for one allowed request (keyed by
+   * `jti` and action name); a second gets 403 `insufficient_scope`, and the token keeps working
+   * for every other action. For clients that hold one token for many actions (MCP clients).
+   */
+  readonly singleUse?: boolean | 'per-token' | 'per-action';
 }
 
 export interface Action<N extends string = string> {
@@ -50,6 +56,8 @@ export interface Action<N extends string = string> {
   readonly authorizationDetails: AuthorizationDetailsRequirement | undefined;
   readonly check: ActionCheck | undefined;
   readonly singleUse: boolean;
+  /** What single use consumes: the whole token, or only its grant for this action. */
+  readonly singleUsePer: 'token' | 'action';
 }
 
 export interface ActionSet<N extends string = string> {
@@ -152,8 +160,14 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
     throw new ConfigurationError(`${at}.description`, 'must be a string');
   }
   const challengeScope = [...new Set([...allOf, ...(anyOf[0] ?? [])])];
-  if (declaration.singleUse !== undefined && typeof declaration.singleUse !== 'boolean') {
-    throw new ConfigurationError(`${at}.singleUse`, 'must be true or false');
+  const singleUse = declaration.singleUse;
+  if (
+    singleUse !== undefined &&
+    typeof singleUse !== 'boolean' &&
+    singleUse !== 'per-token' &&
+    singleUse !== 'per-action'
+  ) {
+    throw new ConfigurationError(`${at}.singleUse`, "must be true, false, 'per-token' or 'per-action'");
   }
   return Object.freeze({
     name,
@@ -166,7 +180,8 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
     userAuthentication: userAuthentication(`${at}.userAuthentication`, declaration.userAuthentication),
     authorizationDetails: optionalFunction(`${at}.authorizationDetails`, declaration.authorizationDetails),
     check: optionalFunction(`${at}.check`, declaration.check),
-    singleUse: declaration.singleUse === true,
+    singleUse: singleUse === true || singleUse === 'per-token' || singleUse === 'per-action',
+    singleUsePer: singleUse === 'per-action' ? 'action' : 'token',
   });
 }
 

@@ -74,6 +74,13 @@ export const REFUSALS = {
     'The access token is too old for this action; a fresh token is needed',
   ),
   context_refused: spec(403, 'insufficient_scope', 'The access token does not permit this request'),
+  // A per-action single-use grant already spent: the token stays valid for everything else, so
+  // this is a shortfall of authorization (RFC 6750 §3.1 insufficient_scope), not of the token.
+  grant_spent: spec(
+    403,
+    'insufficient_scope',
+    'The access token was already used for this action; a new grant is needed',
+  ),
 
   // Fail closed (RFC 9110 §15.6.4 and §10.2.3: 503 with Retry-After).
   keys_unavailable: spec(503, undefined, 'The keys to verify the access token are unavailable; retry later'),

@@ -46,6 +46,7 @@ const EXPECTED: Record<RefusalCode, string | null> = {
   binding_missing: insufficientScope('The access token lacks the authorization_details entry this request requires'),
   token_not_fresh: insufficientScope('The access token is too old for this action; a fresh token is needed'),
   context_refused: insufficientScope('The access token does not permit this request'),
+  grant_spent: insufficientScope('The access token was already used for this action; a new grant is needed'),
   keys_unavailable: null,
   replay_store_unavailable: null,
   internal_error: null,

@@ -8,7 +8,13 @@ import type { ActionSet } from '../actions/index.js';
 import type { RefusalDetail } from '../audit/detail.js';
 import { emitDecision } from '../audit/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
-import { buildCommonRefusals, buildRefusal, type ChallengeOptions, type Refusal } from '../challenge/refusal.js';
+import {
+  buildCommonRefusals,
+  buildRefusal,
+  type ChallengeOptions,
+  type ChallengeRequirement,
+  type Refusal,
+} from '../challenge/refusal.js';
 import type { CheckContext } from '../checks/index.js';
 import { KeySetUnavailableError, ReplayStoreUnavailableError, TokenRejectedError } from '../errors.js';
 import { extractToken } from '../extract/index.js';
@@ -59,6 +65,12 @@ export interface Gate<N extends string = string> {
   /** Where the document is served: the absolute URL (RFC 9728 §3.1) and its path. */
   readonly metadataUrl: string;
   readonly metadataPath: string;
+  /**
+   * Renders a refusal with this gate's challenge options (`realm`, `resource_metadata`,
+   * descriptions), for integrations whose clients need another challenge than the gate's own,
+   * such as MCP clients, which step up by scope only. Render once, at start-up, and reuse.
+   */
+  renderRefusal(code: RefusalCode, requirement?: ChallengeRequirement): Refusal;
 }
 
 function refusalCodeFor(error: unknown): RefusalCode {
@@ -122,14 +134,16 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     if (refusal !== undefined) return refusal;
     if (entry.action.singleUse) {
       // Recorded only now, when everything else allowed the request.
+      const perAction = entry.action.singleUsePer === 'action';
       const consumed = await consumeToken(
         replayStore as ReplayStore,
         token,
         config.clockTolerance,
         config.replayTimeout,
+        perAction ? entry.action.name : undefined,
       );
       if (consumed === 'no_jti') return refusals.token_claims;
-      if (consumed === 'replayed') return refusals.token_replayed;
+      if (consumed === 'replayed') return perAction ? entry.spent : refusals.token_replayed;
     }
     return allow(entry, token);
   }
@@ -195,5 +209,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     }),
     metadataUrl: metadataUrlFor(config.resource),
     metadataPath: metadataPathFor(config.resource),
+    renderRefusal: (code: RefusalCode, requirement?: ChallengeRequirement) =>
+      buildRefusal(code, challenge, requirement),
   });
 }

@@ -15,6 +15,8 @@ export interface PreparedAction<N extends string = string> {
   /** 401 `insufficient_user_authentication`, alone and when scopes, binding or freshness fall short too. */
   readonly stepUp: Refusal;
   readonly stepUpWithScope: Refusal;
+  /** 403 `insufficient_scope`: a per-action single-use grant already spent. */
+  readonly spent: Refusal;
 }
 
 function scopeDescription(action: Action): string {
@@ -44,5 +46,6 @@ export function prepareAction<N extends string>(action: Action<N>, challenge: Ch
     }),
     stepUp: buildRefusal('user_authentication_required', challenge, acr),
     stepUpWithScope: buildRefusal('user_authentication_required', challenge, { ...acr, scope }),
+    spent: buildRefusal('grant_spent', challenge, { scope }),
   });
 }

@@ -13,9 +13,13 @@ export type Consumption = 'first' | 'replayed' | 'no_jti';
 
 const MAX_DATE_MS = 8.64e15;
 
-/** A bounded-size key, so that a long `jti` cannot bloat the store; scoped by issuer. */
-async function replayKey(issuer: string, jti: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${issuer}\n${jti}`));
+/**
+ * A bounded-size key, so that a long `jti` cannot bloat the store; scoped by issuer, and by
+ * action for a per-action grant (JSON-encoded, so no `jti` can collide with another's key).
+ */
+async function replayKey(issuer: string, jti: string, action: string | undefined): Promise<string> {
+  const input = action === undefined ? `${issuer}\n${jti}` : JSON.stringify(['action', issuer, jti, action]);
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input));
   let hex = '';
   for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
   return hex;
@@ -35,12 +39,14 @@ export async function consumeToken(
   token: VerifiedToken,
   clockTolerance: number,
   timeoutMs: number,
+  /** Set for a per-action grant: only the grant for this action is consumed. */
+  action?: string,
 ): Promise<Consumption> {
   // The issuer's token id: `jti`, or Entra ID's `uti` (its `tokenIdClaim`).
   const jti = token.tokenId ?? token.claims.jti;
   const exp = token.claims.exp;
   if (typeof jti !== 'string' || jti.length === 0) return 'no_jti';
-  const key = await replayKey(token.issuer, jti);
+  const key = await replayKey(token.issuer, jti, action);
   // Clamped to the largest date (year 275760): a token claiming to live longer is remembered
   // that long, and every store can still express the expiry.
   const expiresAt = Math.min((exp + clockTolerance) * 1000, MAX_DATE_MS);

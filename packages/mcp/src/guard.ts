@@ -1,0 +1,220 @@
+/**
+ * The MCP guard, free of any HTTP framework: one MCP request in (its HTTP method, Authorization
+ * fields, standard headers and parsed body), one decision out. In order: the body's syntax and
+ * the standard headers (400), then the baseline (`connect`) action, then the tool's action;
+ * the first refusal answers, rendered for MCP clients (challenges.ts).
+ */
+import { extractToken, type Gate, type PreparedAction, type RefusalBody, type RefusalCode } from '@actiongate/core';
+import { actionAuth, type McpAuthInfo, toMcpAuthInfo } from './auth-info.js';
+import { type RefusalTable, refusalTable, renderForMcp } from './challenges.js';
+import { checkStandardHeaders, type StandardHeaders } from './headers.js';
+import {
+  JSONRPC_INVALID_REQUEST,
+  JSONRPC_PARSE_ERROR,
+  MCP_HEADER_MISMATCH,
+  type McpMessage,
+  type RequestId,
+  readMessage,
+  toolName,
+} from './message.js';
+import { type McpGuardOptions, normalizeMcpGuardOptions } from './options.js';
+
+/** The facts of one MCP HTTP request. */
+export interface McpRequest {
+  /** The HTTP method: `POST` carries a message; `GET` opens the SSE stream; `DELETE` ends a session. */
+  readonly method: string;
+  readonly path: string;
+  /** Every `Authorization` field value, in order (see core's `RequestFacts`). */
+  readonly authorization: string | readonly string[] | undefined;
+  readonly queryAccessToken?: unknown;
+  readonly headers: StandardHeaders;
+  /** The parsed JSON body of a POST. */
+  readonly body?: unknown;
+  /** Why a POST body could not be had. */
+  readonly bodyError?: 'unparseable' | 'too_large';
+}
+
+export interface JsonRpcErrorBody {
+  readonly jsonrpc: '2.0';
+  readonly id: RequestId;
+  readonly error: { readonly code: number; readonly message: string };
+}
+
+export type McpRefusalReason = RefusalCode | 'parse_error' | 'body_too_large' | 'batch' | 'header_mismatch';
+
+export interface McpRefusal {
+  readonly allow: false;
+  readonly status: number;
+  /** Lowercase header names: `www-authenticate`, `retry-after`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** An OAuth error body for authorization refusals; a JSON-RPC error for protocol ones. */
+  readonly body: RefusalBody | JsonRpcErrorBody;
+  /** What refused: the gate's own refusal code (before MCP rendering), or the protocol check. */
+  readonly reason: McpRefusalReason;
+}
+
+export interface McpAllow<N extends string> {
+  readonly allow: true;
+  /** The action that allowed the request: the tool's, or `connect`. */
+  readonly action: N;
+  /** For the SDK: set as `req.auth`, passed to tool handlers. */
+  readonly authInfo: McpAuthInfo<N>;
+}
+
+export type McpDecision<N extends string> = McpAllow<N> | McpRefusal;
+
+export interface McpGuard<N extends string = string> {
+  /** Decides one MCP request. Never rejects: every failure is a refusal (fail closed). */
+  check(request: McpRequest): Promise<McpDecision<N>>;
+  /** The action a request needs on top of `connect`, if any (for logs and tests). */
+  actionFor(message: McpMessage): N | undefined;
+  /** The RFC 9728 document to serve, with `scopes_supported` = the baseline. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** Where it is served: the path-inserted path (RFC 9728 §3.1) and the root well-known path. */
+  readonly metadataPaths: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly gate: Gate<N>;
+  /**
+   * For the v2 SDK's native hook, `registerTool(name, { scopeChallenge: guard.scopeChallenge(name) }, …)`:
+   * a second line behind the guard. The tool runs only for a request the guard allowed for this
+   * tool's action; any other (a route mounted without the guard) gets the SDK's own 403
+   * `insufficient_scope` with the scopes the guard would have named.
+   */
+  scopeChallenge(tool: string): ScopeChallengeHook;
+}
+
+/** The shape of `ScopeChallengeHandler` in `@modelcontextprotocol/server` 2.x. */
+export type ScopeChallengeHook = (context: {
+  readonly authInfo?: { readonly extra?: Record<string, unknown> | undefined } | undefined;
+}) => { scopes: [string, ...string[]]; errorDescription?: string } | undefined;
+
+function protocolError(status: number, reason: McpRefusalReason, id: RequestId, code: number, message: string) {
+  const body: JsonRpcErrorBody = { jsonrpc: '2.0', id, error: { code, message } };
+  return Object.freeze({ allow: false as const, status, headers: Object.freeze({}), body, reason });
+}
+
+const ROOT_METADATA_PATH = '/.well-known/oauth-protected-resource';
+
+export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): McpGuard<N> {
+  const config = normalizeMcpGuardOptions(options);
+  const { gate, tools } = config;
+  const baseline = gate.actions.get(config.connect);
+  const connect = gate.prepare(config.connect);
+  const resource = new URL(gate.metadata.resource);
+  // Every action's MCP refusals, rendered now (a bad declaration fails at start-up).
+  const tables = new Map<N, { prepared: PreparedAction<N>; refusals: RefusalTable }>();
+  for (const name of new Set([config.connect, ...tools.values()])) {
+    tables.set(name, { prepared: gate.prepare(name), refusals: refusalTable(gate, baseline, gate.actions.get(name)) });
+  }
+
+  function actionFor(message: McpMessage): N | undefined {
+    const tool = toolName(message);
+    return tool === undefined ? undefined : tools.get(tool);
+  }
+
+  function refused(name: N, refusal: Parameters<typeof renderForMcp>[1]): McpRefusal {
+    const table = tables.get(name)?.refusals as RefusalTable;
+    const rendered = renderForMcp(table, refusal);
+    return {
+      allow: false,
+      status: rendered.status,
+      headers: rendered.headers,
+      body: rendered.body,
+      reason: refusal.code,
+    };
+  }
+
+  async function check(request: McpRequest): Promise<McpDecision<N>> {
+    let message: McpMessage = { kind: 'other', id: null };
+    if (request.method === 'POST') {
+      if (request.bodyError === 'too_large') {
+        return protocolError(413, 'body_too_large', null, JSONRPC_INVALID_REQUEST, 'Request body too large');
+      }
+      if (request.bodyError === 'unparseable') {
+        return protocolError(400, 'parse_error', null, JSONRPC_PARSE_ERROR, 'Parse error: the body is not JSON');
+      }
+      message = readMessage(request.body);
+      // JSON-RPC batching was removed from MCP in 2025-06-18. A batch is refused as a whole,
+      // before any authorization, so it can never be cheaper than its most demanding member.
+      if (message.kind === 'batch') {
+        return protocolError(
+          400,
+          'batch',
+          null,
+          JSONRPC_INVALID_REQUEST,
+          'Invalid Request: JSON-RPC batches are not accepted',
+        );
+      }
+    }
+    if (checkStandardHeaders(message, request.headers) === 'mismatch') {
+      return protocolError(
+        400,
+        'header_mismatch',
+        message.id,
+        MCP_HEADER_MISMATCH,
+        'Bad Request: the request headers and body disagree',
+      );
+    }
+
+    const arguments_ = message.kind === 'method' ? toolArguments(message.params) : undefined;
+    const facts = {
+      method: request.method,
+      path: request.path,
+      authorization: request.authorization,
+      queryAccessToken: request.queryAccessToken,
+      params: arguments_,
+      body: request.body,
+    };
+    const base = await gate.decide(connect, facts);
+    if (!base.allow) return refused(config.connect, base);
+    const name = actionFor(message);
+    let decision = base;
+    if (name !== undefined && name !== config.connect) {
+      const entry = tables.get(name)?.prepared as PreparedAction<N>;
+      const own = await gate.decide(entry, facts);
+      if (!own.allow) return refused(name, own);
+      decision = own;
+    }
+    const extraction = extractToken(facts, { allowBodyToken: false, allowQueryToken: false });
+    // Unreachable after an allow (the gate accepts header tokens only, see options.ts); fail closed.
+    if (!('token' in extraction)) return refused(config.connect, gate.renderRefusal('internal_error'));
+    return {
+      allow: true,
+      action: decision.auth.action,
+      authInfo: toMcpAuthInfo(extraction.token, decision.auth, resource),
+    };
+  }
+
+  function scopeChallenge(tool: string): ScopeChallengeHook {
+    const name = tools.get(tool) ?? config.connect;
+    const scopes = [...new Set([...baseline.challengeScope, ...gate.actions.get(name).challengeScope])];
+    if (scopes.length === 0) return () => undefined;
+    const challenge = { scopes: scopes as [string, ...string[]] };
+    return ({ authInfo }) => {
+      const auth = actionAuth(authInfo);
+      return auth !== undefined && auth.action === name ? undefined : challenge;
+    };
+  }
+
+  const metadata = Object.freeze({ ...gate.metadata, scopes_supported: [...config.scopesSupported] });
+  const metadataPaths = Object.freeze([...new Set([gate.metadataPath, ROOT_METADATA_PATH])]);
+  return Object.freeze({
+    check,
+    actionFor,
+    scopeChallenge,
+    metadata,
+    metadataPaths,
+    maxBodyBytes: config.maxBodyBytes,
+    gate,
+  });
+}
+
+/** A tool call's string arguments as route-like parameters, for actions whose rules read them. */
+function toolArguments(params: unknown): Record<string, string> | undefined {
+  if (typeof params !== 'object' || params === null) return undefined;
+  const args = (params as { arguments?: unknown }).arguments;
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
+  const out: Record<string, string> = Object.create(null);
+  for (const [key, value] of Object.entries(args)) if (typeof value === 'string') out[key] = value;
+  return out;
+}
