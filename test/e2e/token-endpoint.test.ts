@@ -63,6 +63,8 @@ it('the user-facing client asking the token endpoint for the delete scopes gets 
   const fetch = createStepUpFetch({
     getToken: () => stack.baselineToken(),
     heldScopes: ['invoices:read'],
+    allowedResources: [stack.api.url],
+    policy: { scopes: ['invoices:write', 'invoices:delete'] },
     stepUp: async (request) => {
       const token = await stepUp(request);
       granted.push(String(decodeJwt(token.accessToken).scope));
