@@ -14,6 +14,7 @@ import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { Accounts, DEMO_USERS } from './accounts.js';
 import { INBOX_PATH, serveApprovalPage } from './approval-page.js';
 import { type ApprovalInbox, type Decision, type PendingApproval, RateLimiter } from './approvals.js';
+import { detailsOf, grantDetails } from './authorization-details.js';
 import { CIBA_GRANT, createProvider, MFA } from './provider.js';
 import { checkHost } from './request-guard.js';
 import { randomId, UserSessions } from './user-sessions.js';
@@ -116,6 +117,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         service.scopes,
       ]),
     ]),
+    authorizationDetailsTypes: new Map([[clientId, ['payment_refund']]]),
     baselineTtl: 3600,
     elevatedTtl: options.elevatedTtl ?? 300,
     approvalTtl: options.approvalTtl ?? 120,
@@ -128,7 +130,6 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         redirect_uris: [],
         token_endpoint_auth_method: 'client_secret_post',
         backchannel_token_delivery_mode: 'poll',
-        authorization_details_types: ['payment_refund'],
       },
       ...(options.serviceClients ?? []).map((service) => ({
         client_id: service.clientId,
@@ -146,7 +147,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       }
       admitted++;
     },
-    async onBackchannelRequest(_ctx: KoaContextWithOIDC, request) {
+    async onBackchannelRequest(_ctx: KoaContextWithOIDC, request, authorizationDetails) {
       const params = request.params as Record<string, string | undefined>;
       const approval: PendingApproval = {
         id: randomId(),
@@ -155,8 +156,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         scope: request.scope as string,
         acrValues: params.acr_values,
         bindingMessage: params.binding_message,
-        authorizationDetails:
-          params.authorization_details === undefined ? undefined : JSON.parse(params.authorization_details),
+        authorizationDetails,
         resource: typeof request.resource === 'string' ? request.resource : undefined,
         createdAt: Date.now(),
         expiresAt: Date.now() + (request.expiration ?? 0) * 1000,
@@ -175,6 +175,16 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       body.interval = pollInterval;
     }
     const params = ctx.oidc?.params as Record<string, unknown> | undefined;
+    // RFC 9396 §7: the token response names the details granted with the access token.
+    const granted = ctx.oidc?.entities.AccessToken === undefined ? undefined : detailsOf(ctx.oidc.entities.Grant);
+    if (
+      ctx.path === '/token' &&
+      params?.grant_type === CIBA_GRANT &&
+      typeof body?.access_token === 'string' &&
+      granted
+    ) {
+      body.authorization_details = granted;
+    }
     if (ctx.path !== '/token' || params?.grant_type !== CIBA_GRANT || body?.error !== 'authorization_pending') return;
     const id = String(params.auth_req_id);
     const previous = lastPoll.get(id) ?? { at: 0, count: 0 };
@@ -209,12 +219,18 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       } else {
         const grant = new provider.Grant({ accountId: approval.accountId, clientId: approval.clientId });
         grant.addOIDCScope('openid');
-        if (approval.resource !== undefined) grant.addResourceScope(approval.resource, approval.scope);
+        if (approval.resource !== undefined) {
+          // The resource gets only scopes it accepts: `openid` is for the ID token, and
+          // oidc-provider 8 puts whatever the grant holds for the resource in its token.
+          const accepted = options.resources[approval.resource] ?? [];
+          const scope = approval.scope.split(' ').filter((value) => accepted.includes(value));
+          grant.addResourceScope(approval.resource, scope.join(' '));
+        }
+        if (approval.authorizationDetails !== undefined) grantDetails(grant, approval.authorizationDetails);
         await grant.save();
         await provider.backchannelResult(request, grant, {
           acr: options.approvalAcr ?? MFA,
           authTime: Math.floor(Date.now() / 1000),
-          ...(approval.authorizationDetails === undefined ? {} : { rar: approval.authorizationDetails as never }),
         });
       }
       events.emit('decided', approval, decision);

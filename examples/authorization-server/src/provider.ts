@@ -4,8 +4,17 @@
  * CIBA (poll mode) carrying RFC 9396 authorization details, `acr` and `auth_time`, with a
  * short lifetime.
  */
+import { randomBytes } from 'node:crypto';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { createMemoryAdapter } from './adapter.js';
+import {
+  type AuthorizationDetail,
+  type AuthorizationDetailsTypes,
+  detailsOf,
+  InvalidAuthorizationDetails,
+  rawAuthorizationDetails,
+  requestedAuthorizationDetails,
+} from './authorization-details.js';
 
 export const MFA = 'urn:actiongate:mfa';
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
@@ -22,28 +31,50 @@ export interface ProviderSettings {
    * A client not listed gets none; anything more needs a user's CIBA approval.
    */
   readonly clientCredentialsScopes: ReadonlyMap<string, readonly string[]>;
+  /** Client id → the RFC 9396 authorization details types it may request. A client not listed: none. */
+  readonly authorizationDetailsTypes: ReadonlyMap<string, readonly string[]>;
   readonly isUser: (accountId: string) => boolean;
   /** Seconds: baseline and elevated access token lifetimes, and how long a user has to approve. */
   readonly baselineTtl: number;
   readonly elevatedTtl: number;
   readonly approvalTtl: number;
-  /** Called for each CIBA request once it is stored; may throw an OAuth error to refuse it. */
+  /** Called for each CIBA request once it is stored, with the details it asks for; may throw an OAuth error to refuse it. */
   readonly onBackchannelRequest: (
     ctx: KoaContextWithOIDC,
     request: InstanceType<Provider['BackchannelAuthenticationRequest']>,
+    authorizationDetails: AuthorizationDetail[] | undefined,
   ) => Promise<void>;
   /** Called before a CIBA request is stored: the place to refuse (rate limit) without prompting. */
   readonly admitBackchannelRequest: (accountId: string, clientId: string) => void;
 }
 
+/** RFC 9396 types this server knows, each with its own check beyond the common fields. */
+const AUTHORIZATION_DETAILS_TYPES: AuthorizationDetailsTypes = {
+  payment_refund(detail) {
+    const { actions, identifier } = detail;
+    if (!Array.isArray(actions) || typeof identifier !== 'string') {
+      throw new InvalidAuthorizationDetails('payment_refund needs actions and an identifier');
+    }
+  },
+};
+
 const isCiba = (ctx: KoaContextWithOIDC) => ctx.oidc.params?.grant_type === CIBA_GRANT;
 const isClientCredentials = (ctx: KoaContextWithOIDC) => ctx.oidc.params?.grant_type === 'client_credentials';
 
 export function createProvider(settings: ProviderSettings): Provider {
+  // RFC 9396 for CIBA: authorization-details.ts says why this is not oidc-provider 8's own feature.
+  const requested = (ctx: KoaContextWithOIDC) =>
+    requestedAuthorizationDetails(
+      ctx,
+      AUTHORIZATION_DETAILS_TYPES,
+      settings.authorizationDetailsTypes.get(ctx.oidc.client?.clientId ?? '') ?? [],
+    );
   const configuration: Configuration = {
     adapter: createMemoryAdapter(),
     clients: settings.clients,
     jwks: { keys: settings.keys as never },
+    // Koa signs the provider's cookies with these; a fresh secret per server, as the demo keeps no state.
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
     scopes: ['openid'],
     acrValues: [MFA],
     findAccount: (_ctx, id) => (settings.isUser(id) ? { accountId: id, claims: () => ({ sub: id }) } : undefined),
@@ -53,6 +84,20 @@ export function createProvider(settings: ProviderSettings): Provider {
       BackchannelAuthenticationRequest: settings.approvalTtl,
       IdToken: settings.elevatedTtl,
       Grant: settings.approvalTtl * 10,
+    },
+    // RFC 9396 §10: the types this server supports, in its metadata.
+    discovery: { authorization_details_types_supported: Object.keys(AUTHORIZATION_DETAILS_TYPES) },
+    formats: {
+      customizers: {
+        // RFC 9396 §9.1: the approved token carries exactly the details the user approved.
+        jwt(ctx, token, jwt) {
+          const grant = ctx.oidc.entities.Grant;
+          const details =
+            isCiba(ctx) && 'grantId' in token && grant?.jti === token.grantId ? detailsOf(grant) : undefined;
+          if (details !== undefined) jwt.payload.authorization_details = details;
+          return jwt;
+        },
+      },
     },
     // RFC 9470: the elevated token says how and when the user authenticated for it.
     extraTokenClaims(ctx) {
@@ -70,6 +115,11 @@ export function createProvider(settings: ProviderSettings): Provider {
         // CIBA: the token is for the resource named in the backchannel request.
         useGrantedResource: () => true,
         getResourceServerInfo(ctx, resource, client) {
+          // Details are granted by a user through CIBA only: a token request naming them is refused
+          // rather than answered with a token that silently lacks them.
+          if (ctx.oidc.route === 'token' && rawAuthorizationDetails(ctx) !== undefined) {
+            throw new errors.InvalidRequest('authorization_details is unsupported at the token endpoint');
+          }
           const accepted = settings.resources[resource];
           if (accepted === undefined) throw new errors.InvalidTarget();
           // Without a user, a client gets only its baseline: requested scopes outside it are
@@ -85,42 +135,30 @@ export function createProvider(settings: ProviderSettings): Provider {
           };
         },
       },
-      richAuthorizationRequests: {
-        enabled: true,
-        types: {
-          payment_refund: {
-            validate(_ctx, detail) {
-              const { actions, identifier } = detail as { actions?: unknown; identifier?: unknown };
-              const valid =
-                Array.isArray(actions) && actions.every((a) => typeof a === 'string') && typeof identifier === 'string';
-              if (!valid)
-                throw new errors.InvalidAuthorizationDetails('payment_refund needs actions and an identifier');
-            },
-          },
-        },
-        // Policy: the approved token carries exactly the details the user approved.
-        authorizationDetailsForAccessToken: (_ctx, _token, source) =>
-          (source as { rar?: unknown } | undefined)?.rar as never,
-        authorizationDetailsForGrantSource: (_ctx, source) => (source as { rar?: unknown }).rar as never,
-        authorizationDetailsForIntrospection: (_ctx, token) => (token as { rar?: unknown }).rar as never,
-      },
       ciba: {
         enabled: true,
         deliveryModes: ['poll'],
         processLoginHint: (_ctx, loginHint) =>
           loginHint !== undefined && settings.isUser(loginHint) ? loginHint : undefined,
         processLoginHintToken: () => undefined,
-        validateRequestContext: () => undefined,
+        // Called once the client is authenticated and before anything is stored: where the
+        // request's authorization details are checked (oidc-provider 8 does not look at them).
+        validateRequestContext(ctx) {
+          requested(ctx);
+        },
         // CIBA §7.1: shown to the user; free text, bounded.
         validateBindingMessage(_ctx, message) {
           if (message !== undefined && (message.length > 120 || !/^[\x20-\x7e]*$/.test(message))) {
             throw new errors.InvalidBindingMessage('binding_message must be up to 120 printable ASCII characters');
           }
         },
-        verifyUserCode(ctx, account) {
-          settings.admitBackchannelRequest(account.accountId, ctx.oidc.client?.clientId ?? '');
+        verifyUserCode(ctx) {
+          // oidc-provider has loaded the hinted account by now (lib/actions/authorization/ciba_load_account.js).
+          const accountId = ctx.oidc.account?.accountId;
+          if (accountId === undefined) throw new errors.UnknownUserId('could not identify end-user');
+          settings.admitBackchannelRequest(accountId, ctx.oidc.client?.clientId ?? '');
         },
-        triggerAuthenticationDevice: (ctx, request) => settings.onBackchannelRequest(ctx, request),
+        triggerAuthenticationDevice: (ctx, request) => settings.onBackchannelRequest(ctx, request, requested(ctx)),
       },
     },
   };
