@@ -9,6 +9,10 @@ import { ConfigurationError } from './errors.js';
 
 const withSlash = (path: string) => (path.endsWith('/') ? path : `${path}/`);
 
+/**
+ * Whether `url` is the resource `resource` or below it: same origin and a path prefix, whole
+ * segments only.
+ */
 export function resourceCovers(resource: URL, url: URL): boolean {
   return (
     resource.protocol === url.protocol &&
