@@ -48,8 +48,8 @@ export interface StepUpFetchOptions {
 }
 
 /**
- * What {@link createStepUpFetch} returns: a drop-in `fetch` that caches elevated tokens until shortly
- * before they expire (single-use ones are never reused).
+ * What {@link createStepUpFetch} returns: a drop-in `fetch` that reuses an elevated token with a
+ * known expiry until `expirySkew` before it; a single-use token, or one without expiry, serves one retry.
  */
 export interface StepUpFetch {
   /** Like `fetch`. Rejects with {@link StepUpError} when a step-up was needed but could not be done. */
