@@ -10,6 +10,10 @@
 import type { RefusalDetail } from './audit/detail.js';
 import type { RefusalCode } from './challenge/codes.js';
 
+/**
+ * The base class of every error actiongate throws; catch it to tell actiongate's errors apart,
+ * and switch on `code` rather than on the message, which may change.
+ */
 export class ActionGateError extends Error {
   /** A stable, machine-readable code. */
   readonly code: string = 'ERR_ACTIONGATE';

@@ -14,6 +14,7 @@ export { getAuth, getAuthOrThrow, MissingAuthError } from './auth.js';
 export { requestFacts } from './facts.js';
 export { ActionRefusedError, type RefusalHook, RefusalHookError, sendRefusal } from './refusal.js';
 
+/** Options of the Express adapter; the defaults suit a plain Express app and need no change. */
 export interface ExpressAdapterOptions {
   /**
    * Also put the `AuthInfo` on `req[requestProperty]` (say `'auth'`, as in actiongate 0.1).
@@ -32,6 +33,10 @@ export interface ExpressAdapterOptions {
   readonly onRefusal?: 'respond' | 'error' | RefusalHook;
 }
 
+/**
+ * What {@link actiongate} returns: per-action middleware, the RFC 9728 metadata middleware and
+ * typed readers of the allowed request's `AuthInfo`, all bound to one gate.
+ */
 export interface ExpressActionGate<N extends string> {
   /** A middleware that lets a request through only when its token allows `action`. */
   requireAction(action: N): RequestHandler;
@@ -129,6 +134,12 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
   };
 }
 
+/**
+ * Binds a gate from `createGate()` to Express 4 or 5. Each action name is checked against the
+ * gate's declarations when `requireAction(name)` is called, so a typo fails at start-up, not on a request.
+ *
+ * @throws ConfigurationError when `gate` is not a gate or an option is invalid.
+ */
 export function actiongate<N extends string>(gate: Gate<N>, options: ExpressAdapterOptions = {}): ExpressActionGate<N> {
   if (typeof gate?.decide !== 'function' || typeof gate.prepare !== 'function') {
     throw new ConfigurationError('gate', 'must be the result of createGate({...}) from @actiongate/core');

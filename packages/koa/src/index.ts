@@ -23,6 +23,10 @@ export type ActionGateStateFor<N extends string, K extends string | false> = K e
   ? { [P in K]: AuthInfo<N> }
   : Record<never, never>;
 
+/**
+ * Options of the Koa adapter. `K` is the `stateKey` literal, so that `ctx.state` is typed after
+ * `requireAction()`.
+ */
 export interface KoaAdapterOptions<K extends string | false = 'auth'> {
   /**
    * The `ctx.state` member that receives the `AuthInfo`; `'auth'` by default (koa-jwt uses
@@ -39,6 +43,10 @@ export interface KoaAdapterOptions<K extends string | false = 'auth'> {
   readonly onRefusal?: 'respond' | 'error' | RefusalHook;
 }
 
+/**
+ * What {@link actiongate} returns: per-action middleware, the RFC 9728 metadata middleware and
+ * typed readers of the allowed request's `AuthInfo`, all bound to one gate.
+ */
 export interface KoaActionGate<N extends string, K extends string | false = 'auth'> {
   /** A middleware that lets a request through only when its token allows `action`. */
   requireAction(action: N): Middleware<ActionGateStateFor<N, K>>;
@@ -92,6 +100,12 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
   };
 }
 
+/**
+ * Binds a gate from `createGate()` to Koa 2 or 3. Each action name is checked against the gate's
+ * declarations when `requireAction(name)` is called, so a typo fails at start-up, not on a request.
+ *
+ * @throws ConfigurationError when `gate` is not a gate or an option is invalid.
+ */
 export function actiongate<N extends string, K extends string | false = 'auth'>(
   gate: Gate<N>,
   options: KoaAdapterOptions<K> = {},

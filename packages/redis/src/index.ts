@@ -21,16 +21,22 @@ const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return red
 
 /** The commands this store sends; any node-redis v5 client (or cluster) satisfies it. */
 export interface RedisReplayClient {
+  /** Records a use: `SET key value NX PXAT exp`; any reply but `'OK'` means the key was already taken. */
   set(
     key: string,
     value: string,
     options: { condition: 'NX'; expiration: { type: 'PXAT'; value: number } },
   ): Promise<unknown>;
+  /** Runs the conditional-delete script that undoes a use the gate gave up on. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   /** When present, undos that could not be delivered are sent again on `ready` (reconnected). */
   on?(event: 'ready', listener: () => void): unknown;
 }
 
+/**
+ * Options of {@link RedisReplayStore}. Give exactly one of `client` and `url`; every timeout is in
+ * milliseconds and must be a whole number, 1 or more, or the constructor throws `ConfigurationError`.
+ */
 export interface RedisReplayStoreOptions {
   /** A node-redis client you created and connect yourself. Give this or `url`. */
   readonly client?: RedisReplayClient;
@@ -65,6 +71,11 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/**
+ * A `ReplayStore` shared by every server instance through Redis, for single-use tokens
+ * (`jti`) in a deployment of more than one process. Pass it as `replayStore` to `createGate()`.
+ * See the module comment for how it fails closed.
+ */
 export class RedisReplayStore implements ReplayStore {
   readonly #client: RedisReplayClient;
   readonly #prefix: string;

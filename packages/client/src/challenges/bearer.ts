@@ -4,6 +4,11 @@
  */
 import { type Challenge, type ChallengeSource, parseChallenges } from './parse.js';
 
+/**
+ * A Bearer challenge of a `WWW-Authenticate` field, with the parameters RFC 6750, RFC 9470 and
+ * RFC 9728 define read into typed members. The values are the server's, unverified: treat them
+ * as requests, not facts.
+ */
 export interface BearerChallenge {
   readonly realm?: string;
   readonly error?: string;
@@ -16,12 +21,14 @@ export interface BearerChallenge {
   readonly maxAge?: number;
   /** RFC 9728 §5.1. */
   readonly resourceMetadata?: string;
+  /** Every parameter as sent, by lowercase name, including those not read above. */
   readonly params: Readonly<Record<string, string>>;
 }
 
 const split = (value: string | undefined) =>
   value === undefined ? undefined : value.split(' ').filter((item) => item.length > 0);
 
+/** Reads the typed members of a parsed challenge. A malformed `max_age` is left out rather than guessed. */
 export function toBearerChallenge(challenge: Challenge): BearerChallenge {
   const { params } = challenge;
   const maxAge = params.max_age !== undefined && /^\d+$/.test(params.max_age) ? Number(params.max_age) : undefined;

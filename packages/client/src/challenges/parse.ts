@@ -173,7 +173,19 @@ function atParameterAt(text: string, position: number): boolean {
   return cursor.peek() === '"' || TCHAR.test(cursor.peek());
 }
 
-export type ChallengeSource = string | readonly string[] | { get(name: string): string | null } | null | undefined;
+/**
+ * `WWW-Authenticate` field values as a caller has them: one string, one per field, or a `Headers`.
+ * `null` and `undefined` stand for no field.
+ */
+export type ChallengeSource =
+  | string
+  | readonly string[]
+  | {
+      /** As `Headers.get`: repeated fields joined with ", ". */
+      get(name: string): string | null;
+    }
+  | null
+  | undefined;
 
 /**
  * Parses every challenge of one or more `WWW-Authenticate` field values (an array, a string,

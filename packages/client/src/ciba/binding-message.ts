@@ -34,6 +34,11 @@ function describeAction(request: StepUpRequest, url: URL): string {
   return `${request.method} ${url.pathname}`;
 }
 
+/**
+ * The CIBA binding message for a step-up, e.g.
+ * `refund inv_1001 (payment_refund) at api.example.com, scope invoices:read payments:refund`:
+ * at most 120 printable ASCII characters, with anything else replaced by `?`.
+ */
 export function defaultBindingMessage(request: StepUpRequest): string {
   const url = new URL(request.url);
   const where = ` at ${printable(url.host)}`;

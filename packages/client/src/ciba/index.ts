@@ -12,6 +12,10 @@ import { defaultBindingMessage } from './binding-message.js';
 
 export { defaultBindingMessage } from './binding-message.js';
 
+/**
+ * Options of {@link cibaStepUp}. The client must be registered for CIBA poll mode at the
+ * authorization server.
+ */
 export interface CibaStepUpOptions {
   /** The authorization server's metadata (from `oauth.processDiscoveryResponse`). */
   readonly authorizationServer: oauth.AuthorizationServer;
@@ -42,6 +46,14 @@ function toElevated(response: oauth.TokenEndpointResponse, request: StepUpReques
   };
 }
 
+/**
+ * A {@link StepUp} that asks the user to approve on another device (CIBA poll mode) and polls
+ * until they do. The user sees a binding message naming the action, the resource and the scopes,
+ * so that they can tell what they approve.
+ *
+ * Rejects with {@link StepUpError}: `denied`, `expired`, `rate_limited`, or `failed` (also when
+ * `signal` aborts).
+ */
 export function cibaStepUp(options: CibaStepUpOptions): StepUp {
   const sleep = options.sleep ?? defaultSleep;
   const http = options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {};

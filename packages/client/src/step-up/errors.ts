@@ -25,6 +25,10 @@ export type StepUpErrorCode =
   | 'max_age_not_allowed'
   | 'malformed_token';
 
+/**
+ * Why a step-up did not produce a retried request; switch on `code` (see {@link StepUpErrorCode}).
+ * A refusal of the retried request is not an error: the caller gets that response.
+ */
 export class StepUpError extends Error {
   readonly code: StepUpErrorCode;
 

@@ -19,6 +19,10 @@ import { sendWithin } from './send-within.js';
 import { checkBaseline, checkElevated } from './token.js';
 import type { ElevatedToken, StepUp, StepUpEvent, StepUpRequest } from './types.js';
 
+/**
+ * Options of {@link createStepUpFetch}. `allowedResources`, `getToken` and `stepUp` are required; the
+ * rest default to the safest choice: a policy that allows no additional scope.
+ */
 export interface StepUpFetchOptions {
   /**
    * Where tokens may go: origins (`https://api.example.com`) or RFC 9728 resource identifiers
@@ -37,16 +41,24 @@ export interface StepUpFetchOptions {
   readonly heldScopes?: readonly string[] | (() => readonly string[]);
   /** What a step-up may ask for. Default: nothing beyond the held scopes. */
   readonly policy?: StepUpPolicy;
+  /** Obtains the elevated token, e.g. {@link cibaStepUp} or {@link tokenEndpointStepUp}. */
   readonly stepUp: StepUp;
+  /** Progress of each step-up, for a UI ("approve on your phone"); what it throws is ignored. */
   readonly onEvent?: (event: StepUpEvent) => void;
   /** Stop reusing an elevated token this many ms before it expires. Default 30000. */
   readonly expirySkew?: number;
   /** Fetching RFC 9728 metadata: timeout, size cap, cache bounds. The timeout also bounds reading a refusal's body. */
   readonly metadata?: MetadataOptions;
+  /** The fetch used for every request and metadata document. Default: `globalThis.fetch`. */
   readonly fetch?: typeof fetch;
 }
 
+/**
+ * What {@link createStepUpFetch} returns: a drop-in `fetch` that reuses an elevated token with a
+ * known expiry until `expirySkew` before it; a single-use token, or one without expiry, serves one retry.
+ */
 export interface StepUpFetch {
+  /** Like `fetch`. Rejects with {@link StepUpError} when a step-up was needed but could not be done. */
   (input: Request | string | URL, init?: RequestInit): Promise<Response>;
   /**
    * Forgets cached elevated tokens: all of them, or those for the resource covering `resource`
@@ -74,6 +86,12 @@ function refusesToken(response: Response): boolean {
   return response.status === 403 && findBearerChallenge(response.headers)?.error === 'insufficient_scope';
 }
 
+/**
+ * Creates a fetch that answers step-up challenges from the allowed resources, at most once per
+ * request. Concurrent requests needing the same elevation share one approval.
+ *
+ * @throws ConfigurationError when an option is missing or malformed.
+ */
 export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
   if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
     throw new ConfigurationError('allowInsecureHttp', 'must be true or false');

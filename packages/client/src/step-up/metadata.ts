@@ -16,6 +16,10 @@ import { StepUpError } from './errors.js';
 import { readCapped } from './read-capped.js';
 import { resourceCovers } from './resource.js';
 
+/**
+ * Bounds on fetching RFC 9728 metadata documents, so that a slow or huge document cannot hold a
+ * request or fill memory.
+ */
 export interface MetadataOptions {
   /** Milliseconds to wait for the whole document. Default 5000. */
   readonly timeout?: number;

@@ -9,6 +9,11 @@ import { StepUpError } from './errors.js';
 import { resourceCovers } from './resource.js';
 import type { StepUpRequest } from './types.js';
 
+/**
+ * What a step-up may ask for beyond the held scopes. Scopes, detail types and `acr` values are
+ * denied unless listed, so that a compromised or lying resource cannot make the client request
+ * broad privileges.
+ */
 export interface StepUpPolicy {
   /** Scopes a step-up may add to those held. Default: none. */
   readonly scopes?: readonly string[];

@@ -30,6 +30,11 @@ async function authorizationDetailsOf(
   }
 }
 
+/**
+ * The step-up a refusal asks for, or `undefined` when it is not one (only 403 `insufficient_scope`
+ * and 401 `insufficient_user_authentication` are). The scope asked for is the union of the held
+ * scopes and the challenge's, as a new token replaces the old.
+ */
 export async function readStepUpRequest(
   response: Response,
   request: Request,

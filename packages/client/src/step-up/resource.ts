@@ -16,6 +16,10 @@ const withSlash = (path: string) => (path.endsWith('/') ? path : `${path}/`);
  */
 const ENCODED_SEPARATOR = /%2f|%5c/i;
 
+/**
+ * Whether `url` is the resource `resource` or below it: same origin and a path prefix, whole
+ * segments only, and below a path-scoped resource no encoded separator.
+ */
 export function resourceCovers(resource: URL, url: URL): boolean {
   return (
     resource.protocol === url.protocol &&

@@ -8,6 +8,7 @@ import * as oauth from 'oauth4webapi';
 import { StepUpError } from './errors.js';
 import type { StepUp, StepUpRequest } from './types.js';
 
+/** Options of {@link tokenEndpointStepUp}. */
 export interface TokenEndpointStepUpOptions {
   readonly authorizationServer: oauth.AuthorizationServer;
   readonly client: oauth.Client;
@@ -17,6 +18,10 @@ export interface TokenEndpointStepUpOptions {
   readonly allowInsecureRequests?: boolean;
 }
 
+/**
+ * A {@link StepUp} for a service client: a client-credentials grant for the scopes and
+ * authorization details the challenge named. Any failure rejects with {@link StepUpError} `failed`.
+ */
 export function tokenEndpointStepUp(options: TokenEndpointStepUpOptions): StepUp {
   const http = options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {};
   return async (request) => {

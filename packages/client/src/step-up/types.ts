@@ -35,6 +35,10 @@ export interface ElevatedToken {
 /** Obtains an elevated token; rejects with a `StepUpError` when the approval fails. */
 export type StepUp = (request: StepUpRequest) => Promise<ElevatedToken>;
 
+/**
+ * What {@link StepUpFetchOptions.onEvent} reports: a step-up started (`pending`) and how it ended.
+ * Shared approvals report once, not per waiting request.
+ */
 export type StepUpEvent =
   | { readonly type: 'step-up:pending'; readonly request: StepUpRequest }
   | { readonly type: 'step-up:approved'; readonly request: StepUpRequest; readonly token: ElevatedToken }

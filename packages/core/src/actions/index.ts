@@ -9,6 +9,10 @@ import type { UserAuthenticationRequirement } from '../checks/user-authenticatio
 import { ConfigurationError, UnknownActionError } from '../errors.js';
 import { isScopeToken } from './scope-syntax.js';
 
+/**
+ * What a token needs to perform one action, as written in {@link defineActions}. Every rule given
+ * must hold; a declaration with an unknown key or a malformed scope throws `ConfigurationError`.
+ */
 export interface ActionDeclaration {
   /** Every one of these scopes is required. `[]` requires only a valid token. */
   readonly scopes?: readonly string[];
@@ -37,6 +41,10 @@ export interface ActionDeclaration {
   readonly singleUse?: boolean | 'per-token' | 'per-action';
 }
 
+/**
+ * An action as {@link defineActions} compiled it: the declaration validated, frozen and turned into
+ * sets for per-request lookups.
+ */
 export interface Action<N extends string = string> {
   readonly name: N;
   readonly description: string | undefined;
@@ -60,8 +68,13 @@ export interface Action<N extends string = string> {
   readonly singleUsePer: 'token' | 'action';
 }
 
+/**
+ * The result of {@link defineActions}: the declared action names, typed as a union `N`, so that a
+ * misspelt name in `requireAction()` is a type error.
+ */
 export interface ActionSet<N extends string = string> {
   readonly names: readonly N[];
+  /** Whether `name` was declared; narrows an untyped string (a route table, say) to `N`. */
   has(name: string): name is N;
   /** The compiled action; throws `UnknownActionError` for a name never declared. */
   get(name: N): Action<N>;

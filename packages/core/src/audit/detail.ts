@@ -11,6 +11,10 @@
 
 export type RefusalProblem = 'missing' | 'wrong_type' | 'not_accepted';
 
+/**
+ * Which claim of a refused token was at fault (a wrong `iss`, `aud` or `typ`, say), for the
+ * audit event only: the client gets the fixed description, never this.
+ */
 export interface RefusalDetail {
   /** The claim, or `typ` for the JOSE header parameter, at fault. */
   readonly claim: string;

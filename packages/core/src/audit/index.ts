@@ -7,6 +7,10 @@ import type { RefusalDetail } from './detail.js';
 
 export type { RefusalDetail, RefusalProblem } from './detail.js';
 
+/**
+ * The audit record of one decision, passed to the gate's `onDecision` hook. It holds identifiers
+ * and scopes, never the token itself; `detail` and `cause` are for logs and never reach the client.
+ */
 export interface DecisionEvent {
   readonly action: string;
   readonly outcome: 'allow' | 'refuse';
@@ -37,6 +41,10 @@ export interface DecisionEvent {
   readonly cause?: unknown;
 }
 
+/**
+ * Receives every {@link DecisionEvent}. It runs after the decision and cannot change it: whatever it
+ * throws or rejects with is swallowed, so log inside it and do not rely on it for enforcement.
+ */
 export type DecisionHook = (event: DecisionEvent) => void | Promise<void>;
 
 /** Calls the hook so that nothing it does, throwing or rejecting, can reach the request. */

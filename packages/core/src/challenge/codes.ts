@@ -26,6 +26,11 @@ const spec = (status: RefusalSpec['status'], error: BearerErrorCode | undefined,
   description,
 });
 
+/**
+ * Every refusal the gate can give, by stable code: its HTTP status, its OAuth `error` code
+ * (RFC 6750 §3.1, RFC 9470 §3) and the fixed `error_description`. Use it to map a
+ * {@link RefusalCode} to a status in tests or in a custom refusal hook.
+ */
 export const REFUSALS = {
   // RFC 6750 §3.1: a request that lacks any authentication information gets no error code.
   token_missing: spec(401, undefined, 'A bearer access token is required'),

@@ -8,6 +8,10 @@ import type { AuthorizationDetail } from '../checks/authorization-details.js';
 import { type BearerErrorCode, REFUSALS, type RefusalCode } from './codes.js';
 import { renderBearerChallenge } from './render.js';
 
+/**
+ * The JSON body of a refusal. `error_description` is a fixed text per code, so it never echoes
+ * anything the request carried.
+ */
 export interface RefusalBody {
   /** The challenge's error code; absent when the challenge has none. */
   readonly error?: BearerErrorCode;
@@ -16,6 +20,10 @@ export interface RefusalBody {
   readonly authorization_details?: readonly AuthorizationDetail[];
 }
 
+/**
+ * A refused request: the status, the `WWW-Authenticate` (RFC 6750 §3) or `Retry-After` (503)
+ * headers and the body, ready to send. Frozen and shared between requests; do not modify it.
+ */
 export interface Refusal {
   readonly allow: false;
   readonly status: 400 | 401 | 403 | 500 | 503;

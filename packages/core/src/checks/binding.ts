@@ -14,6 +14,10 @@ import {
 } from './authorization-details.js';
 import type { Check, Shortfall } from './types.js';
 
+/**
+ * What an {@link AuthorizationDetailsRequirement} derives the needed RFC 9396 entries from: the
+ * request, its parsed `params` and `body`, and the verified token's claims.
+ */
 export interface BindingContext {
   readonly facts: RequestFacts;
   readonly params: Readonly<Record<string, string | readonly string[] | undefined>>;

@@ -23,6 +23,7 @@ export type CheckStage = 'user_authentication' | 'authorization';
 /** Why a token falls short; selects the refusal's fixed description. */
 export type ShortfallReason = 'scope' | 'binding' | 'freshness' | 'context' | 'user_authentication';
 
+/** How a token falls short of one rule; the gate turns it into the matching 403 or 401 refusal. */
 export interface Shortfall {
   readonly reason: ShortfallReason;
   /** For `binding`: the RFC 9396 entries the client must ask for. */
@@ -33,5 +34,6 @@ export interface Shortfall {
 export interface Check {
   readonly name: string;
   readonly stage: CheckStage;
+  /** The shortfall, or `undefined` when the token meets the rule; synchronous, so checks cost no await. */
   evaluate(context: CheckContext): Shortfall | undefined;
 }

@@ -5,6 +5,11 @@
  */
 import type { Check, Shortfall } from './types.js';
 
+/**
+ * RFC 9470 step-up for an action: the token's `acr` must be one of `acrValues`, and `auth_time`
+ * no older than `maxAge` seconds, or the request gets 401 `insufficient_user_authentication`
+ * naming both, so that the client can authenticate the user again.
+ */
 export interface UserAuthenticationRequirement {
   /** Acceptable Authentication Context Class References, most preferred first (RFC 9470 §3). */
   readonly acrValues: readonly string[];

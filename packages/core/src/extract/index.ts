@@ -9,6 +9,7 @@
 import type { RefusalCode } from '../challenge/codes.js';
 import type { RequestFacts } from '../facts.js';
 
+/** Which RFC 6750 §2 methods besides the Authorization header are accepted. */
 export interface ExtractOptions {
   /** RFC 6750 §2.2: accept `access_token` in a form-encoded body. Default false. */
   readonly allowBodyToken: boolean;
@@ -16,6 +17,7 @@ export interface ExtractOptions {
   readonly allowQueryToken: boolean;
 }
 
+/** The bearer token of a request, or the refusal code for a request that carries none or a malformed one. */
 export type Extraction = { readonly token: string } | { readonly refusal: RefusalCode };
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -45,6 +47,11 @@ export function accessTokenParameter(container: unknown): unknown {
     : undefined;
 }
 
+/**
+ * Finds the one bearer token a request carries (RFC 6750 §2). Never throws: a missing token,
+ * a repeated or malformed Authorization header, more than one method, or a disabled method is
+ * a refusal code. Another scheme (Basic, DPoP) in the header counts as no bearer token.
+ */
 export function extractToken(facts: RequestFacts, options: ExtractOptions): Extraction {
   let header = facts.authorization;
   if (Array.isArray(header)) {

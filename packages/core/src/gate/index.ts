@@ -44,13 +44,19 @@ export interface AuthInfo<N extends string = string> {
   readonly issuer: string;
 }
 
+/** An allowed request, with who is asking and what they hold. */
 export interface Allow<N extends string = string> {
   readonly allow: true;
   readonly auth: AuthInfo<N>;
 }
 
+/** What {@link Gate.decide} answers: an {@link Allow} or a {@link Refusal}, told apart by `allow`. */
 export type Decision<N extends string = string> = Allow<N> | Refusal;
 
+/**
+ * The framework-independent decision point that the Express and Koa adapters wrap: one per
+ * protected resource, created by {@link createGate}.
+ */
 export interface Gate<N extends string = string> {
   readonly actions: ActionSet<N>;
   /** Resolves an action name once; throws `UnknownActionError` for a name never declared. */
@@ -81,6 +87,12 @@ function refusalCodeFor(error: unknown): RefusalCode {
   return 'internal_error';
 }
 
+/**
+ * Creates the gate for one resource. Every option is validated now, so a mistake fails at
+ * start-up rather than on a request.
+ *
+ * @throws ConfigurationError naming the option at fault and the fix.
+ */
 export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   const config = normalizeGateOptions(options as GateOptions);
   const { actions } = options;

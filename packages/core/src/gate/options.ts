@@ -16,6 +16,10 @@ import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
 import { normalizeTyp, type VerifierOptions } from '../verify/index.js';
 import { type IssuerOptions, normalizeIssuer } from '../verify/options.js';
 
+/**
+ * Options of {@link createGate}. Only `actions`, `resource` and `issuers` are required; the
+ * defaults follow RFC 9068 (`typ: at+jwt`) and RFC 6750 (header-only tokens).
+ */
 export interface GateOptions<N extends string = string> {
   /** The actions from `defineActions()`. */
   readonly actions: ActionSet<N>;

@@ -7,6 +7,10 @@ import type { Action } from '../actions/index.js';
 import { buildRefusal, type ChallengeOptions, type Refusal } from '../challenge/refusal.js';
 import { type Check, checksFor, type ShortfallReason } from '../checks/index.js';
 
+/**
+ * An action resolved by {@link Gate.prepare}, with its checks and refusals rendered once, so that
+ * {@link Gate.decide} does no per-request lookup or rendering.
+ */
 export interface PreparedAction<N extends string = string> {
   readonly action: Action<N>;
   readonly checks: readonly Check[];

@@ -57,6 +57,10 @@ export interface MetadataInput {
   readonly extra?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Builds the frozen RFC 9728 §2 document. `extra` members come first, so they can add fields
+ * but never override `resource` or the lists the gate derives.
+ */
 export function buildMetadata(input: MetadataInput): ProtectedResourceMetadata {
   const document: Record<string, unknown> = {
     ...input.extra,

@@ -16,6 +16,7 @@ import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
 import type { IssuerOptions } from '../verify/options.js';
 import { audienceList, hostName, object, oneOf } from './common.js';
 
+/** Options of {@link auth0}. */
 export interface Auth0Options {
   /** The tenant's domain or custom domain, e.g. `my-tenant.eu.auth0.com`. */
   readonly domain: string;
@@ -27,6 +28,11 @@ export interface Auth0Options {
   readonly scopesFrom?: 'scope' | 'permissions';
 }
 
+/**
+ * Issuer options for an Auth0 tenant (see the module notes on its two token profiles).
+ *
+ * @throws ConfigurationError naming the `auth0()` option at fault.
+ */
 export function auth0(options: Auth0Options): IssuerOptions {
   const given = object('auth0()', options);
   const domain = hostName('auth0().domain', given.domain, 'my-tenant.eu.auth0.com');

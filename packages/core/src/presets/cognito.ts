@@ -13,6 +13,7 @@ import { ConfigurationError } from '../errors.js';
 import type { IssuerOptions } from '../verify/options.js';
 import { audienceList, object } from './common.js';
 
+/** Options of {@link cognito}. */
 export interface CognitoOptions {
   /** The AWS region, e.g. `eu-west-1`. */
   readonly region: string;
@@ -25,6 +26,12 @@ export interface CognitoOptions {
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const POOL_ID = /^[a-z]{2}(-[a-z]+)+-\d{1,2}_[0-9A-Za-z]{1,55}$/;
 
+/**
+ * Issuer options for an Amazon Cognito user pool. Its access tokens have no `aud`, so the app
+ * client ids are checked against `client_id`, and `token_use` must be `access`.
+ *
+ * @throws ConfigurationError naming the `cognito()` option at fault.
+ */
 export function cognito(options: CognitoOptions): IssuerOptions {
   const given = object('cognito()', options);
   const region = given.region;

@@ -17,6 +17,7 @@ import { ConfigurationError } from '../errors.js';
 import type { IssuerOptions } from '../verify/options.js';
 import { audienceList, object, oneOf } from './common.js';
 
+/** Options of {@link entraId}. */
 export interface EntraIdOptions {
   /** The directory (tenant) id, a GUID. Multi-tenant apps list one issuer per tenant. */
   readonly tenantId: string;
@@ -28,6 +29,12 @@ export interface EntraIdOptions {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Issuer options for one Microsoft Entra ID tenant, for v1.0 or v2.0 access tokens. Scopes
+ * come from `scp`, or from `roles` for application (client credentials) tokens.
+ *
+ * @throws ConfigurationError naming the `entraId()` option at fault.
+ */
 export function entraId(options: EntraIdOptions): IssuerOptions {
   const given = object('entraId()', options);
   const tenantId = given.tenantId;

@@ -10,6 +10,7 @@
 import type { IssuerOptions } from '../verify/options.js';
 import { audienceList, baseUrl, object } from './common.js';
 
+/** Options of {@link hydra}. */
 export interface HydraOptions {
   /** Hydra's `urls.self.issuer`, exactly as its tokens carry it (often with a trailing slash). */
   readonly issuer: string;
@@ -17,6 +18,12 @@ export interface HydraOptions {
   readonly audience?: string | readonly string[];
 }
 
+/**
+ * Issuer options for Ory Hydra or Ory Network issuing JWT access tokens. The issuer is compared
+ * exactly as given, trailing slash included.
+ *
+ * @throws ConfigurationError naming the `hydra()` option at fault.
+ */
 export function hydra(options: HydraOptions): IssuerOptions {
   const given = object('hydra()', options);
   const base = baseUrl('hydra().issuer', given.issuer, 'https://auth.example.com/');

@@ -11,6 +11,7 @@ import type { ScopeReader } from '../scopes/index.js';
 import type { IssuerOptions } from '../verify/options.js';
 import { audienceList, baseUrl, object, oneOf, segment } from './common.js';
 
+/** Options of {@link keycloak}. */
 export interface KeycloakOptions {
   /** The server's base URL, with its context path if any, e.g. `https://sso.example.com` or `https://sso.example.com/auth`. */
   readonly url: string;
@@ -31,6 +32,12 @@ export const keycloakRealmRoles: ScopeReader = (claims: JWTPayload) => {
   return Array.isArray(roles) && roles.every((role) => typeof role === 'string') ? roles : null;
 };
 
+/**
+ * Issuer options for one Keycloak realm. Keycloak's `aud` is `account` unless an audience mapper
+ * adds the API, so add one (or set `audience`).
+ *
+ * @throws ConfigurationError naming the `keycloak()` option at fault.
+ */
 export function keycloak(options: KeycloakOptions): IssuerOptions {
   const given = object('keycloak()', options);
   const url = baseUrl('keycloak().url', given.url, 'https://sso.example.com');

@@ -9,6 +9,7 @@ import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
 import type { IssuerOptions } from '../verify/options.js';
 import { audienceList, baseUrl, object } from './common.js';
 
+/** Options of {@link rfc9068}. */
 export interface Rfc9068Options {
   /** The issuer identifier, exactly as the tokens carry it. */
   readonly issuer: string;
@@ -18,6 +19,12 @@ export interface Rfc9068Options {
   readonly audience?: string | readonly string[];
 }
 
+/**
+ * Issuer options for any RFC 9068 authorization server, `oidc-provider` among them: the gate's
+ * defaults, stated per issuer so that they hold in a gate with other issuers.
+ *
+ * @throws ConfigurationError naming the `rfc9068()` option at fault.
+ */
 export function rfc9068(options: Rfc9068Options): IssuerOptions {
   const given = object('rfc9068()', options);
   const base = baseUrl('rfc9068().issuer', given.issuer, 'https://as.example.com');

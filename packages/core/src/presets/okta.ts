@@ -11,6 +11,7 @@
 import type { IssuerOptions } from '../verify/options.js';
 import { audienceList, hostName, object, segment } from './common.js';
 
+/** Options of {@link okta}. */
 export interface OktaOptions {
   /** The Okta domain, e.g. `my-org.okta.com`. */
   readonly domain: string;
@@ -20,6 +21,12 @@ export interface OktaOptions {
   readonly audience: string | readonly string[];
 }
 
+/**
+ * Issuer options for an Okta custom authorization server. Tokens of the org authorization server
+ * cannot be verified by a resource server and are not supported.
+ *
+ * @throws ConfigurationError naming the `okta()` option at fault.
+ */
 export function okta(options: OktaOptions): IssuerOptions {
   const given = object('okta()', options);
   const domain = hostName('okta().domain', given.domain, 'my-org.okta.com');

@@ -14,6 +14,7 @@ import type { ScopeReader } from '../scopes/index.js';
 import type { IssuerOptions } from '../verify/options.js';
 import { audienceList, baseUrl, object, segment } from './common.js';
 
+/** Options of {@link zitadel}. */
 export interface ZitadelOptions {
   /** The instance URL, e.g. `https://my-instance.zitadel.cloud`. */
   readonly url: string;
@@ -33,6 +34,12 @@ export function zitadelRoles(claim: string): ScopeReader {
   };
 }
 
+/**
+ * Issuer options for a ZITADEL instance whose application issues JWT access tokens. Scopes are
+ * the project's role keys, as ZITADEL puts no `scope` in access tokens.
+ *
+ * @throws ConfigurationError naming the `zitadel()` option at fault.
+ */
 export function zitadel(options: ZitadelOptions): IssuerOptions {
   const given = object('zitadel()', options);
   const issuer = baseUrl('zitadel().url', given.url, 'https://my-instance.zitadel.cloud');

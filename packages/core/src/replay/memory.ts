@@ -11,6 +11,7 @@ interface Entry {
   readonly attempt: string;
 }
 
+/** Options of {@link MemoryReplayStore}. */
 export interface MemoryReplayStoreOptions {
   /** Most entries held at once. Default 100000. */
   readonly maxEntries?: number;
@@ -18,6 +19,11 @@ export interface MemoryReplayStoreOptions {
   readonly now?: () => number;
 }
 
+/**
+ * The default {@link ReplayStore}: a map in this process, each entry kept until its token
+ * expires. When `maxEntries` are held it refuses new uses with 503 rather than forget old ones,
+ * which would let a replay through.
+ */
 export class MemoryReplayStore implements ReplayStore {
   readonly #used = new Map<string, Entry>();
   readonly #maxEntries: number;

@@ -17,11 +17,17 @@ export interface ReplayUse {
   readonly attempt: string;
 }
 
+/** What {@link ReplayStore.consume} answers. */
 export interface ConsumeResult {
   /** `true` for the first use of the key, `false` for every later one (a replay). */
   readonly first: boolean;
 }
 
+/**
+ * Where single-use token ids are recorded until the token expires, so that each allows one
+ * request. The default {@link MemoryReplayStore} serves one process; use `@actiongate/redis`
+ * when several processes serve the same resource.
+ */
 export interface ReplayStore {
   /**
    * Records one use of `key` under `use.attempt`, atomically. Rejects (never resolves with

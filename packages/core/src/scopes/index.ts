@@ -7,6 +7,10 @@
 import type { JWTPayload } from 'jose';
 import { ConfigurationError } from '../errors.js';
 
+/**
+ * A claim scopes can be read from: `scope` is a space-delimited string (RFC 9068 §2.2.3), the
+ * others are arrays (`scp` may also be a string).
+ */
 export type ScopeClaim = 'scope' | 'scp' | 'permissions' | 'roles';
 /** Every claim name a `ScopeSource` list may hold. */
 export const SCOPE_CLAIMS: readonly ScopeClaim[] = Object.freeze(['scope', 'scp', 'permissions', 'roles']);
@@ -15,6 +19,10 @@ export const SCOPE_CLAIMS: readonly ScopeClaim[] = Object.freeze(['scope', 'scp'
  * `null` when the claim it reads has the wrong type (the token is then refused).
  */
 export type ScopeReader = (claims: JWTPayload) => readonly string[] | null | undefined;
+/**
+ * Where a token's scopes come from: claims tried in order, the first present wins, or a
+ * {@link ScopeReader} for a provider-specific shape.
+ */
 export type ScopeSource = readonly ScopeClaim[] | ScopeReader;
 
 export const DEFAULT_SCOPE_SOURCE: readonly ScopeClaim[] = Object.freeze(['scope', 'scp']);

@@ -13,6 +13,10 @@ import { TokenRejectedError } from '../errors.js';
 import { checkTimes } from './claims.js';
 import type { VerifiedToken, Verifier } from './index.js';
 
+/**
+ * Limits of the verified-token cache, which saves a signature check for a token seen again.
+ * Each entry lives at most `ttl` seconds and never past the token's `exp`.
+ */
 export interface TokenCacheOptions {
   /** Seconds an entry may live, at most. Default 60. */
   readonly ttl?: number;

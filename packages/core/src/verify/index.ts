@@ -36,6 +36,7 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly auth_time?: number;
 }
 
+/** A token whose signature, issuer, audience, type and times have been checked, with its scopes read. */
 export interface VerifiedToken {
   readonly claims: AccessTokenClaims;
   /** The issuer the token was verified against. */

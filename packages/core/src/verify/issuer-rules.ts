@@ -12,6 +12,10 @@ export type ClientIdClaim = 'client_id' | 'azp' | 'cid' | 'appid';
 /** Claims that identify the token itself: RFC 7519 `jti`, or Entra ID's `uti`. */
 export type TokenIdClaim = 'jti' | 'uti';
 
+/**
+ * Per-issuer exceptions to the gate's token rules, for authorization servers that do not follow
+ * RFC 9068; the presets fill them in. Every member defaults to the gate's setting.
+ */
 export interface IssuerTokenRules {
   /**
    * Accepted `typ` header values for this issuer's tokens (`JWT`, `at+jwt`, compared as
