@@ -6,6 +6,7 @@
  */
 import type { AuthInfo } from '@actiongate/core';
 
+/** The SDK's `AuthInfo` for an allowed request, with actiongate's decision under `extra.actiongate`. */
 export interface McpAuthInfo<N extends string = string> {
   /** The access token, as the SDK types it. */
   readonly token: string;
@@ -22,6 +23,11 @@ export interface McpAuthInfo<N extends string = string> {
   };
 }
 
+/**
+ * Builds the SDK `AuthInfo` of an allowed request. `clientId` is `''` when the token names no
+ * client (the SDK's type requires a string); the token itself is passed on because the SDK's
+ * shape carries it, never logged here.
+ */
 export function toMcpAuthInfo<N extends string>(token: string, auth: AuthInfo<N>, resource: URL): McpAuthInfo<N> {
   const clientId = auth.claims.client_id;
   return {

@@ -34,14 +34,17 @@ export interface McpRequest {
   readonly bodyError?: 'unparseable' | 'too_large';
 }
 
+/** A JSON-RPC 2.0 error response (§5.1): the body of a protocol refusal (400, 413). */
 export interface JsonRpcErrorBody {
   readonly jsonrpc: '2.0';
   readonly id: RequestId;
   readonly error: { readonly code: number; readonly message: string };
 }
 
+/** Why a request was refused: a core refusal code, or one of the guard's protocol checks. */
 export type McpRefusalReason = RefusalCode | 'parse_error' | 'body_too_large' | 'batch' | 'header_mismatch';
 
+/** A refused MCP request: write `status`, `headers` and the JSON `body`; nothing of the MCP server has run. */
 export interface McpRefusal {
   readonly allow: false;
   readonly status: number;
@@ -53,6 +56,7 @@ export interface McpRefusal {
   readonly reason: McpRefusalReason;
 }
 
+/** An allowed MCP request: hand `authInfo` to the SDK (as `req.auth`) and let the transport run. */
 export interface McpAllow<N extends string> {
   readonly allow: true;
   /** The action that allowed the request: the tool's, or `connect`. */
@@ -61,8 +65,14 @@ export interface McpAllow<N extends string> {
   readonly authInfo: McpAuthInfo<N>;
 }
 
+/** What {@link McpGuard.check} answers for one request. */
 export type McpDecision<N extends string> = McpAllow<N> | McpRefusal;
 
+/**
+ * Guards an MCP endpoint: the baseline action for every request, a tool's action for its
+ * `tools/call`, refusals rendered as MCP clients step up (403 `insufficient_scope` naming the
+ * baseline and the tool's scopes).
+ */
 export interface McpGuard<N extends string = string> {
   /** Decides one MCP request. Never rejects: every failure is a refusal (fail closed). */
   check(request: McpRequest): Promise<McpDecision<N>>;
@@ -95,6 +105,10 @@ function protocolError(status: number, reason: McpRefusalReason, id: RequestId, 
 
 const ROOT_METADATA_PATH = '/.well-known/oauth-protected-resource';
 
+/**
+ * Creates the guard. Throws `ConfigurationError` at start-up for an undeclared `connect` or tool
+ * action, or a gate that accepts tokens outside the `Authorization` header.
+ */
 export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): McpGuard<N> {
   const config = normalizeMcpGuardOptions(options);
   const { gate, tools } = config;

@@ -32,12 +32,14 @@ export function decodeMcpName(value: string): string | undefined {
   }
 }
 
+/** The 2026-07-28 `Mcp-Method` and `Mcp-Name` request headers, as received. */
 export interface StandardHeaders {
   /** Every value of the header as received; more than one is a disagreement in itself. */
   readonly mcpMethod: string | readonly string[] | undefined;
   readonly mcpName: string | readonly string[] | undefined;
 }
 
+/** `mismatch`: the headers disagree with the body (HTTP 400, JSON-RPC -32020). */
 export type HeaderCheck = 'agree' | 'mismatch';
 
 function single(value: string | readonly string[] | undefined): string | undefined | null {
@@ -45,6 +47,11 @@ function single(value: string | readonly string[] | undefined): string | undefin
   return value.length === 1 ? (value[0] as string) : null; // null: repeated
 }
 
+/**
+ * Whether `Mcp-Method` and `Mcp-Name`, where present, equal the body's method and name
+ * (`Mcp-Name` compared after decoding). A repeated header, or a name header where the body has
+ * no name, is a mismatch.
+ */
 export function checkStandardHeaders(message: McpMessage, headers: StandardHeaders): HeaderCheck {
   const method = single(headers.mcpMethod);
   const name = single(headers.mcpName);

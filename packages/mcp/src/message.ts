@@ -4,13 +4,17 @@
  */
 
 /** JSON-RPC 2.0 §5.1 and MCP's Streamable HTTP transport. */
+/** JSON-RPC 2.0 `Parse error`: the body is not JSON. */
 export const JSONRPC_PARSE_ERROR = -32700;
+/** JSON-RPC 2.0 `Invalid Request`: used for batches, which the guard refuses whole. */
 export const JSONRPC_INVALID_REQUEST = -32600;
 /** MCP 2026-07-28 (SEP-2243) `HeaderMismatch`. */
 export const MCP_HEADER_MISMATCH = -32020;
 
+/** A JSON-RPC id; `null` when the message had none or an unusable one. */
 export type RequestId = string | number | null;
 
+/** What a POST body is, as far as the guard cares. */
 export type McpMessage =
   /** A request or notification: `method`, and for `tools/call` the tool's name. */
   | { readonly kind: 'method'; readonly method: string; readonly id: RequestId; readonly params: unknown }
@@ -27,6 +31,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Classifies a parsed POST body; never throws, whatever the JSON. */
 export function readMessage(body: unknown): McpMessage {
   if (Array.isArray(body)) return { kind: 'batch' };
   if (!isObject(body)) return { kind: 'other', id: null };

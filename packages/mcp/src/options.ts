@@ -1,6 +1,7 @@
 /** The options of `createMcpGuard`, checked at start-up (ConfigurationError names the option and the fix). */
 import { ConfigurationError, type Gate } from '@actiongate/core';
 
+/** The options of {@link createMcpGuard}. */
 export interface McpGuardOptions<N extends string> {
   /** The core gate; its actions include `connect` and every tool's action. */
   readonly gate: Gate<N>;
