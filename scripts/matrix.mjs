@@ -139,21 +139,21 @@ function runConsumers(version, node, env) {
       console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ok ? '' : `\n${r.error}`}`);
     }
   }
-  const tsc = spawnSync(node, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], {
-    cwd: consumer,
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const typed = {
-    name: 'TypeScript (module node16, skipLibCheck false): CommonJS and ES module consumers type-check',
-    ok: tsc.status === 0,
-  };
-  if (!typed.ok) typed.error = `${tsc.stdout}${tsc.stderr}`;
-  checks.push(typed);
-  if (typed.ok) passed++;
-  else failed++;
-  console.log(`  ${typed.ok ? 'ok  ' : 'FAIL'} ${typed.name}${typed.ok ? '' : `\n${typed.error}`}`);
+  // The workspace's TypeScript, and the lowest one claimed (5.3: `resolution-mode` in the CommonJS declarations).
+  for (const typescript of ['typescript', 'typescript-lowest']) {
+    const tsc = join('node_modules', typescript, 'bin', 'tsc');
+    const result = spawnSync(node, [tsc, '-p', '.'], { cwd: consumer, env, encoding: 'utf8', timeout: 120_000 });
+    const release = JSON.parse(
+      readFileSync(join(consumer, 'node_modules', typescript, 'package.json'), 'utf8'),
+    ).version;
+    const name = `TypeScript ${release} (module node16, skipLibCheck false): CommonJS and ES module consumers type-check`;
+    const typed = { name, ok: result.status === 0 };
+    if (!typed.ok) typed.error = `${result.stdout}${result.stderr}`;
+    checks.push(typed);
+    if (typed.ok) passed++;
+    else failed++;
+    console.log(`  ${typed.ok ? 'ok  ' : 'FAIL'} ${typed.name}${typed.ok ? '' : `\n${typed.error}`}`);
+  }
   record(`consumers-node${version}`, passed, failed, checks);
 }
 
