@@ -30,6 +30,8 @@ const fixture = join(root, 'scripts', 'consumers');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const versions = (process.env.NODE_MATRIX ?? NODE_VERSIONS.join(',')).split(',').map((v) => v.trim());
 
+// Each run's reports describe that run only.
+rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
 const summary = [];
 
