@@ -1,0 +1,14 @@
+// A CommonJS consumer: every package is require()d (Node's require(esm) loads jose and oauth4webapi).
+'use strict';
+const { exercise } = require('./exercise.cjs');
+
+exercise('CommonJS', {
+  core: require('@actiongate/core'),
+  express: require('@actiongate/express'),
+  koa: require('@actiongate/koa'),
+  redis: require('@actiongate/redis'),
+  client: require('@actiongate/client'),
+  jose: require('jose'),
+  Express: require('express'),
+  Koa: require('koa'),
+});

@@ -1,0 +1,183 @@
+// The scenario every tarball consumer runs, whichever way it loaded the packages: `modules` holds what the
+// CommonJS entry require()d or what the ES module entry imported. Every check makes real calls: real tokens
+// signed with jose, real HTTP servers on 127.0.0.1 port 0 (Express and Koa at the lowest versions the peer
+// ranges claim), a real redis-server. Prints one JSON line of results; exits 1 if any check failed.
+'use strict';
+const { spawn } = require('node:child_process');
+const http = require('node:http');
+const net = require('node:net');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const RESOURCE = 'https://api.example.com';
+const ISSUER = 'https://as.example.com';
+
+async function exercise(via, modules) {
+  const { core, express, koa, redis, client, jose, Express, Koa } = modules;
+  const versions = { express: installedVersion('express'), koa: installedVersion('koa') };
+  const { privateKey, publicKey } = await jose.generateKeyPair('ES256');
+  const jwk = { ...(await jose.exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  const sign = (scope, extra = {}) =>
+    new jose.SignJWT({ scope, client_id: 'consumer', ...extra })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(ISSUER)
+      .setAudience(RESOURCE)
+      .setSubject('alice')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti(`jti-${Math.random().toString(36).slice(2)}`)
+      .sign(privateKey);
+  const gateOptions = {
+    resource: RESOURCE,
+    realm: 'consumer',
+    issuers: [{ issuer: ISSUER, jwks: { keys: [jwk] } }],
+  };
+  const actions = core.defineActions({
+    'invoices.read': { scopes: ['invoices:read'] },
+    'invoices.refund': { scopes: ['payments:refund'], singleUse: true },
+  });
+  const gate = core.createGate({ ...gateOptions, actions });
+  const facts = (token) => ({ method: 'GET', path: '/invoices', authorization: token && `Bearer ${token}` });
+
+  const results = [];
+  async function check(name, body) {
+    try {
+      await body();
+      results.push({ name: `${via}: ${name}`, ok: true });
+    } catch (error) {
+      results.push({ name: `${via}: ${name}`, ok: false, error: String(error?.stack ?? error) });
+    }
+  }
+
+  await check('core decides: allow with the scope, 403 insufficient_scope without, 401 without a token', async () => {
+    const allowed = await gate.decide('invoices.read', facts(await sign('invoices:read')));
+    expect(allowed.allow === true && allowed.auth.claims.sub === 'alice', 'allowed with sub alice', allowed);
+    const short = await gate.decide('invoices.read', facts(await sign('profile')));
+    expect(short.allow === false && short.status === 403 && short.body.error === 'insufficient_scope', '403', short);
+    expect(/^Bearer realm="consumer", error="insufficient_scope"/.test(short.headers['www-authenticate']), 'challenge');
+    const missing = await gate.decide('invoices.read', facts(undefined));
+    expect(missing.allow === false && missing.status === 401 && missing.headers['www-authenticate'], '401', missing);
+  });
+
+  await check('one ConfigurationError class across packages (adapters share core)', async () => {
+    let thrown;
+    try {
+      express.actiongate({});
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown instanceof core.ConfigurationError && thrown instanceof core.ActionGateError, 'class', thrown);
+  });
+
+  await check(`express@${versions.express} over HTTP: 200 with the token, 401 and 403 challenges`, async () => {
+    const { requireAction, metadata } = express.actiongate(gate);
+    const app = Express()
+      .use(metadata)
+      .get('/invoices', requireAction('invoices.read'), (req, res) => res.json({ sub: req.auth.claims.sub }));
+    await overHttp(http.createServer(app), async (base) => {
+      const ok = await fetch(`${base}/invoices`, {
+        headers: { authorization: `Bearer ${await sign('invoices:read')}` },
+      });
+      expect(ok.status === 200 && (await ok.json()).sub === 'alice', 'express 200', ok.status);
+      const none = await fetch(`${base}/invoices`);
+      expect(none.status === 401 && /^Bearer /.test(none.headers.get('www-authenticate')), 'express 401');
+      const short = await fetch(`${base}/invoices`, { headers: { authorization: `Bearer ${await sign('x')}` } });
+      expect(short.status === 403 && (await short.json()).error === 'insufficient_scope', 'express 403');
+      const challenge = client.findBearerChallenge(short.headers.get('www-authenticate'));
+      expect(
+        challenge?.error === 'insufficient_scope' && challenge.scope?.[0] === 'invoices:read',
+        'client',
+        challenge,
+      );
+      const document = await fetch(`${base}/.well-known/oauth-protected-resource`);
+      expect(document.status === 200 && (await document.json()).resource === RESOURCE, 'metadata');
+    });
+  });
+
+  await check(`koa@${versions.koa} over HTTP: 200 with the token, 401 challenge without`, async () => {
+    const { requireAction, metadata } = koa.actiongate(gate);
+    const app = new Koa()
+      .use(metadata)
+      .use(requireAction('invoices.read'))
+      .use((ctx) => {
+        ctx.body = { sub: ctx.state.auth.claims.sub };
+      });
+    await overHttp(http.createServer(app.callback()), async (base) => {
+      const ok = await fetch(`${base}/invoices`, {
+        headers: { authorization: `Bearer ${await sign('invoices:read')}` },
+      });
+      expect(ok.status === 200 && (await ok.json()).sub === 'alice', 'koa 200', ok.status);
+      const none = await fetch(`${base}/invoices`);
+      expect(none.status === 401 && /^Bearer /.test(none.headers.get('www-authenticate')), 'koa 401');
+    });
+  });
+
+  await check('redis store on a real redis-server: a single-use token is allowed once, then refused', async () => {
+    await withRedis(async (url) => {
+      const store = new redis.RedisReplayStore({ url });
+      try {
+        await store.ready();
+        const fleet = core.createGate({ ...gateOptions, actions, replayStore: store });
+        const token = await sign('payments:refund');
+        const first = await fleet.decide('invoices.refund', facts(token));
+        expect(first.allow === true, 'first use allowed', first);
+        const second = await fleet.decide('invoices.refund', facts(token));
+        expect(second.allow === false && second.status === 401, 'replay refused', second);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  console.log(JSON.stringify(results));
+  process.exitCode = results.every((result) => result.ok) ? 0 : 1;
+}
+
+function installedVersion(name) {
+  // Read from disk: koa 2's `exports` does not expose its package.json.
+  return JSON.parse(readFileSync(join(__dirname, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+function expect(condition, what, detail) {
+  if (!condition) throw new Error(`expected ${what}${detail === undefined ? '' : `: ${JSON.stringify(detail)}`}`);
+}
+
+async function overHttp(server, body) {
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await body(`http://127.0.0.1:${server.address().port}`);
+  } finally {
+    server.closeAllConnections?.();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+async function withRedis(body) {
+  const port = await new Promise((resolve, reject) => {
+    const probe = net.createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn(process.env.REDIS_SERVER ?? 'redis-server', args, { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve).once('error', resolve));
+  try {
+    let up = false;
+    for (let attempt = 0; attempt < 100 && !up; attempt++) {
+      up = await new Promise((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => resolve(true) || socket.end());
+        socket.once('error', () => resolve(false));
+      });
+      if (!up) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (!up) throw new Error(`redis-server did not listen on 127.0.0.1:${port} within 5 s`);
+    await body(`redis://127.0.0.1:${port}`);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+module.exports = { exercise };

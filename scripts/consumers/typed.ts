@@ -1,0 +1,39 @@
+// A TypeScript CommonJS consumer (module node16, skipLibCheck false): this file compiles to require() calls,
+// so every declaration file it reaches is checked as a CommonJS consumer sees it.
+
+import { findBearerChallenge } from '@actiongate/client';
+import { type AuthInfo, createGate, type Decision, defineActions } from '@actiongate/core';
+import { actiongate as expressGate } from '@actiongate/express';
+import { actiongate as koaGate } from '@actiongate/koa';
+import { RedisReplayStore } from '@actiongate/redis';
+
+import express = require('express');
+import Koa = require('koa');
+
+const actions = defineActions({ 'invoices.read': { scopes: ['invoices:read'] } });
+const gate = createGate({
+  actions,
+  resource: 'https://api.example.com',
+  issuers: [{ issuer: 'https://as.example.com', jwksUri: 'https://as.example.com/jwks' }],
+  replayStore: new RedisReplayStore({ url: 'redis://127.0.0.1:6379' }),
+});
+
+export async function decide(token: string): Promise<string> {
+  const decision: Decision<'invoices.read'> = await gate.decide('invoices.read', {
+    method: 'GET',
+    path: '/invoices',
+    authorization: `Bearer ${token}`,
+  });
+  return decision.allow ? (decision.auth.claims.sub ?? '') : `${decision.status} ${decision.code}`;
+}
+
+const { requireAction } = expressGate(gate);
+express().get('/invoices', requireAction('invoices.read'), (req, res) => {
+  const auth: AuthInfo | undefined = req.auth;
+  res.json({ sub: auth?.claims.sub });
+});
+
+const koa = koaGate(gate);
+new Koa().use(koa.requireAction('invoices.read'));
+
+export const scope: readonly string[] | undefined = findBearerChallenge('Bearer scope="a b"')?.scope;
