@@ -10,7 +10,13 @@
  * connection that stays silent for `socketTimeout` is dropped and reopened; the gate answers
  * 503 with `Retry-After`, and service resumes without a restart.
  */
-import { ConfigurationError, type ConsumeResult, type ReplayStore, type ReplayUse } from '@actiongate/core';
+import {
+  ConfigurationError,
+  type ConsumeResult,
+  type ReplayStore,
+  ReplayStoreUnavailableError,
+  type ReplayUse,
+} from '@actiongate/core';
 import { createClient } from '@redis/client';
 
 /**
@@ -151,7 +157,12 @@ export class RedisReplayStore implements ReplayStore {
     });
     // Redis answers again: a good moment to deliver undos that could not be sent earlier.
     if (this.#pendingReleases.size > 0) this.#flushReleases();
-    return { first: reply === 'OK' };
+    // `SET NX` answers `OK` (recorded) or nil (already there); anything else is a broken Redis
+    // or proxy: unavailable (503, and the gate undoes the use), never a replay that would make
+    // the client drop a token nobody used.
+    if (reply === 'OK') return { first: true };
+    if (reply === null) return { first: false };
+    throw new ReplayStoreUnavailableError('Redis answered SET with an unexpected reply');
   }
 
   /**
