@@ -3,6 +3,8 @@
  * can see and decide their own requests, from the server's own pages, once. The client, which
  * holds the auth_req_id, cannot approve itself; nor can a neighbour, a foreign host or page.
  */
+
+import { request } from 'node:http';
 import {
   type AuthorizationServer,
   DEMO_USERS,
@@ -139,6 +141,22 @@ describe('only the signed-in user, from this server, decides', () => {
     expect(decision.status).toBe(421);
     expect(stillPending(await poll(authReqId))).toBe(true);
     expect((await pendingFor(alice, 'inv_2003')).approval?.id).toBe(approval?.id);
+  });
+
+  it('an absolute-form target naming a foreign host is refused with 421 whatever the Host header says (RFC 9112 §3.2.2)', async () => {
+    const { port, host } = new URL(as.issuer);
+    const absolute = (target: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: target, headers: { host, cookie: alice } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
+        req.on('error', reject).end();
+      });
+    expect(await absolute('http://evil.example/approvals')).toBe(421);
+    expect(await absolute('http://evil.example/.well-known/openid-configuration')).toBe(421);
+    expect(await absolute(`http://${host}/approvals`)).toBe(200); // its own authority is fine
   });
 
   it('a cross-site form post is refused: foreign Origin, Origin null, foreign Referer, or neither', async () => {

@@ -14,8 +14,16 @@ export type GuardVerdict =
 const OK: GuardVerdict = { ok: true };
 
 export function checkHost(req: IncomingMessage, issuer: URL): GuardVerdict {
-  // RFC 9112 §3.2: one Host per request; it is compared whole, port included.
-  if (req.headers.host?.toLowerCase() === issuer.host) return OK;
+  // RFC 9112 §3.2: one Host per request; it is compared whole, port included. §3.2.2: with an
+  // absolute-form target (`GET http://evil.example/…`), the target's authority is the host
+  // and the Host header is ignored.
+  if (/^[a-z][a-z0-9+.-]*:/i.test(req.url ?? '')) {
+    try {
+      if (new URL(req.url as string).host === issuer.host) return OK;
+    } catch {
+      // An unparsable target names no host of ours.
+    }
+  } else if (req.headers.host?.toLowerCase() === issuer.host) return OK;
   return { ok: false, status: 421, reason: 'this server does not answer for that host' };
 }
 
