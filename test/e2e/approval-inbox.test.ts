@@ -351,3 +351,43 @@ describe('the happy path through the pages', () => {
     expect((await pendingFor(cookie, 'onerror')).approval).toBeUndefined();
   });
 });
+
+describe('a request that expired before the user decided', () => {
+  it('is not decided: 404, no grant made, and the client is told the request expired', async () => {
+    const short = await startAuthorizationServer({
+      resources: { [audience]: invoiceScopes },
+      clientSecret: secret,
+      approvalTtl: 1,
+    });
+    try {
+      const cookie = await signIn(short.issuer, 'alice', DEMO_USERS.alice as string);
+      const { body, ...type } = form({
+        ...clientAuth,
+        login_hint: 'alice',
+        scope: 'openid payments:refund',
+        resource: audience,
+        binding_message: 'POST /invoices/inv_2900/refund',
+      });
+      const requested = await raw(`${short.issuer}/backchannel`, { method: 'POST', headers: type, body });
+      expect(requested.status).toBe(200);
+      const authReqId = (JSON.parse(requested.body) as { auth_req_id: string }).auth_req_id;
+      const view = await readInbox(short.issuer, cookie);
+      const id = view.approvals[0]?.id as string;
+      expect(id).toBeDefined();
+      let decided = 0;
+      short.inbox.events.on('decided', () => decided++);
+      await new Promise((resolve) => setTimeout(resolve, 2200)); // past the 1 s to approve
+      expect((await decideAs(short.issuer, cookie, view.csrf, id, 'approve')).status).toBe(404);
+      expect(decided).toBe(0);
+      const polled = form({ ...clientAuth, grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: authReqId });
+      const { body: answer } = await raw(`${short.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': polled['content-type'] },
+        body: polled.body,
+      });
+      expect(JSON.parse(answer)).toMatchObject({ error: 'expired_token' });
+    } finally {
+      await short.close();
+    }
+  });
+});
