@@ -5,6 +5,7 @@
  */
 
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import {
   type AuthorizationServer,
   DEMO_USERS,
@@ -157,6 +158,28 @@ describe('only the signed-in user, from this server, decides', () => {
     expect(await absolute('http://evil.example/approvals')).toBe(421);
     expect(await absolute('http://evil.example/.well-known/openid-configuration')).toBe(421);
     expect(await absolute(`http://${host}/approvals`)).toBe(200); // its own authority is fine
+  });
+
+  it('a request with two Host header lines is refused with 400, whichever comes first (RFC 9112 §3.2)', async () => {
+    const { port, host } = new URL(as.issuer);
+    const send = (hosts: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(
+            `GET /approvals HTTP/1.1\r\n${hosts.map((h) => `Host: ${h}\r\n`).join('')}Cookie: ${alice}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+          ),
+        );
+        let reply = '';
+        socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+        socket.on('data', (chunk) => {
+          reply += chunk;
+        });
+        socket.on('end', () => resolve(reply.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+    expect(await send([host, 'evil.example'])).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await send(['evil.example', host])).toMatch(/^HTTP\/1\.1 4(00|21) /);
+    expect(await send([host])).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it('a cross-site form post is refused: foreign Origin, Origin null, foreign Referer, or neither', async () => {
