@@ -181,6 +181,24 @@ describe('RedisReplayStore against a Redis that answers late (CLIENT PAUSE)', ()
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('undos kept while the queue was full do not fill it again when Redis answers: the next use is served', async () => {
+    const s = store({ url: slow.url, maxPendingCommands: 6, socketTimeout: 60_000 });
+    expect(await s.ready()).toBe(true);
+    const { resumed } = await stall(1);
+    const waiting = Array.from({ length: 6 }, () => s.consume(randomUUID(), use()));
+    // The queue is full: these undos cannot be sent now and are kept for later.
+    for (let i = 0; i < 20; i++) await s.release(randomUUID(), randomUUID());
+    expect(s.pendingReleases).toBe(20);
+    await resumed;
+    await Promise.all(waiting);
+    // Redis answers again; the kept undos are being delivered, and a use arriving now still fits.
+    expect((await s.consume(randomUUID(), use())).first).toBe(true);
+    await eventually(async () => {
+      await s.consume(randomUUID(), use()); // each answered use delivers more of them
+      return s.pendingReleases === 0;
+    }, 5000);
+  });
+
   it('an undo that cannot be sent (connection lost) is delivered once Redis answers again', async () => {
     const s = store({ url: slow.url });
     expect(await s.ready()).toBe(true);
