@@ -3,6 +3,9 @@
  * can see and decide their own requests, from the server's own pages, once. The client, which
  * holds the auth_req_id, cannot approve itself; nor can a neighbour, a foreign host or page.
  */
+
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import {
   type AuthorizationServer,
   DEMO_USERS,
@@ -139,6 +142,44 @@ describe('only the signed-in user, from this server, decides', () => {
     expect(decision.status).toBe(421);
     expect(stillPending(await poll(authReqId))).toBe(true);
     expect((await pendingFor(alice, 'inv_2003')).approval?.id).toBe(approval?.id);
+  });
+
+  it('an absolute-form target naming a foreign host is refused with 421 whatever the Host header says (RFC 9112 §3.2.2)', async () => {
+    const { port, host } = new URL(as.issuer);
+    const absolute = (target: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: target, headers: { host, cookie: alice } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
+        req.on('error', reject).end();
+      });
+    expect(await absolute('http://evil.example/approvals')).toBe(421);
+    expect(await absolute('http://evil.example/.well-known/openid-configuration')).toBe(421);
+    expect(await absolute(`http://${host}/approvals`)).toBe(200); // its own authority is fine
+  });
+
+  it('a request with two Host header lines is refused with 400, whichever comes first (RFC 9112 §3.2)', async () => {
+    const { port, host } = new URL(as.issuer);
+    const send = (hosts: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(
+            `GET /approvals HTTP/1.1\r\n${hosts.map((h) => `Host: ${h}\r\n`).join('')}Cookie: ${alice}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+          ),
+        );
+        let reply = '';
+        socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+        socket.on('data', (chunk) => {
+          reply += chunk;
+        });
+        socket.on('end', () => resolve(reply.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+    expect(await send([host, 'evil.example'])).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await send(['evil.example', host])).toMatch(/^HTTP\/1\.1 4(00|21) /);
+    expect(await send([host])).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it('a cross-site form post is refused: foreign Origin, Origin null, foreign Referer, or neither', async () => {
@@ -331,5 +372,45 @@ describe('the happy path through the pages', () => {
       { type: 'payment_refund', actions: ['refund'], identifier: hostile },
     ]);
     expect((await pendingFor(cookie, 'onerror')).approval).toBeUndefined();
+  });
+});
+
+describe('a request that expired before the user decided', () => {
+  it('is not decided: 404, no grant made, and the client is told the request expired', async () => {
+    const short = await startAuthorizationServer({
+      resources: { [audience]: invoiceScopes },
+      clientSecret: secret,
+      approvalTtl: 1,
+    });
+    try {
+      const cookie = await signIn(short.issuer, 'alice', DEMO_USERS.alice as string);
+      const { body, ...type } = form({
+        ...clientAuth,
+        login_hint: 'alice',
+        scope: 'openid payments:refund',
+        resource: audience,
+        binding_message: 'POST /invoices/inv_2900/refund',
+      });
+      const requested = await raw(`${short.issuer}/backchannel`, { method: 'POST', headers: type, body });
+      expect(requested.status).toBe(200);
+      const authReqId = (JSON.parse(requested.body) as { auth_req_id: string }).auth_req_id;
+      const view = await readInbox(short.issuer, cookie);
+      const id = view.approvals[0]?.id as string;
+      expect(id).toBeDefined();
+      let decided = 0;
+      short.inbox.events.on('decided', () => decided++);
+      await new Promise((resolve) => setTimeout(resolve, 2200)); // past the 1 s to approve
+      expect((await decideAs(short.issuer, cookie, view.csrf, id, 'approve')).status).toBe(404);
+      expect(decided).toBe(0);
+      const polled = form({ ...clientAuth, grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: authReqId });
+      const { body: answer } = await raw(`${short.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': polled['content-type'] },
+        body: polled.body,
+      });
+      expect(JSON.parse(answer)).toMatchObject({ error: 'expired_token' });
+    } finally {
+      await short.close();
+    }
   });
 });

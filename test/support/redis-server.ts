@@ -156,3 +156,75 @@ export async function pauseRedis(url: string, ms: number): Promise<{ resumed: Pr
   const resumed = new Promise<void>((resolve) => setTimeout(resolve, ms + 50 - (Date.now() - pausedAt)));
   return { resumed };
 }
+
+/**
+ * A loopback server that speaks RESP but lies: it answers the handshake, `PING` and `EVAL` as
+ * Redis would, and every `SET` with the raw `setReply` of the test's choosing (a wrong type, a
+ * half reply then a closed connection, …). Records every command it received.
+ */
+export async function startLyingRedis(
+  setReply: string,
+  closeAfterSet = false,
+): Promise<SilentServer & { commands: string[][] }> {
+  const sockets = new Set<Socket>();
+  const commands: string[][] = [];
+  let accepted = 0;
+  const server: Server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    let buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const parsed = parseCommand(buffer);
+        if (parsed === undefined) return;
+        buffer = buffer.subarray(parsed.used);
+        commands.push(parsed.args);
+        const name = (parsed.args[0] ?? '').toUpperCase();
+        if (name === 'SET') {
+          socket.write(setReply);
+          if (closeAfterSet) socket.destroy();
+        } else if (name === 'PING') socket.write('+PONG\r\n');
+        else if (name === 'EVAL') socket.write(':0\r\n');
+        else socket.write('+OK\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    accepted: () => accepted,
+    commands,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** One RESP array of bulk strings from the front of `buffer`, or `undefined` if incomplete. */
+function parseCommand(buffer: Buffer): { args: string[]; used: number } | undefined {
+  let at = 0;
+  const line = () => {
+    const end = buffer.indexOf('\r\n', at);
+    if (end === -1) return undefined;
+    const text = buffer.subarray(at, end).toString('latin1');
+    at = end + 2;
+    return text;
+  };
+  const header = line();
+  if (header === undefined || !header.startsWith('*')) return undefined;
+  const args: string[] = [];
+  for (let i = 0; i < Number(header.slice(1)); i++) {
+    const size = line();
+    if (size === undefined) return undefined;
+    const length = Number(size.slice(1));
+    if (buffer.length < at + length + 2) return undefined;
+    args.push(buffer.subarray(at, at + length).toString('utf8'));
+    at += length + 2;
+  }
+  return { args, used: at };
+}

@@ -212,8 +212,11 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       // Single shot: gone before anything is awaited, so two decisions cannot both apply.
       pending.delete(id);
       const { approval, authReqId } = entry;
+      // Too late to decide: the client's polls already answer expired_token (CIBA §11), and
+      // oidc-provider still finds an expired request, so this is checked here.
+      if (approval.expiresAt <= Date.now()) return false;
       const request = await provider.BackchannelAuthenticationRequest.find(authReqId);
-      if (request === undefined) return false;
+      if (request === undefined || request.isExpired) return false;
       if (decision === 'deny') {
         await provider.backchannelResult(request, new errors.AccessDenied('the user denied the request'));
       } else {

@@ -9,13 +9,25 @@ import type { IncomingMessage } from 'node:http';
 
 export type GuardVerdict =
   | { readonly ok: true }
-  | { readonly ok: false; readonly status: 403 | 421; readonly reason: string };
+  | { readonly ok: false; readonly status: 400 | 403 | 421; readonly reason: string };
 
 const OK: GuardVerdict = { ok: true };
 
 export function checkHost(req: IncomingMessage, issuer: URL): GuardVerdict {
-  // RFC 9112 §3.2: one Host per request; it is compared whole, port included.
-  if (req.headers.host?.toLowerCase() === issuer.host) return OK;
+  // RFC 9112 §3.2: one Host per request (Node keeps the first of several; a proxy may use
+  // another), else 400; it is compared whole, port included. §3.2.2: with an
+  // absolute-form target (`GET http://evil.example/…`), the target's authority is the host
+  // and the Host header is ignored.
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]?.toLowerCase() === 'host') hosts++;
+  if (hosts > 1) return { ok: false, status: 400, reason: 'a request names one host' };
+  if (/^[a-z][a-z0-9+.-]*:/i.test(req.url ?? '')) {
+    try {
+      if (new URL(req.url as string).host === issuer.host) return OK;
+    } catch {
+      // An unparsable target names no host of ours.
+    }
+  } else if (req.headers.host?.toLowerCase() === issuer.host) return OK;
   return { ok: false, status: 421, reason: 'this server does not answer for that host' };
 }
 

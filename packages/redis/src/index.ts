@@ -10,7 +10,13 @@
  * connection that stays silent for `socketTimeout` is dropped and reopened; the gate answers
  * 503 with `Retry-After`, and service resumes without a restart.
  */
-import { ConfigurationError, type ConsumeResult, type ReplayStore, type ReplayUse } from '@actiongate/core';
+import {
+  ConfigurationError,
+  type ConsumeResult,
+  type ReplayStore,
+  ReplayStoreUnavailableError,
+  type ReplayUse,
+} from '@actiongate/core';
 import { createClient } from '@redis/client';
 
 /**
@@ -84,6 +90,8 @@ export class RedisReplayStore implements ReplayStore {
   /** Undos not yet delivered, by `key \n attempt`; sent again when Redis answers. */
   readonly #pendingReleases = new Map<string, readonly [string, string]>();
   #flushing = false;
+  /** Undos sent at once: half the command queue at most, so that uses always find room. */
+  readonly #flushBatch: number;
 
   constructor(options: RedisReplayStoreOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -99,6 +107,7 @@ export class RedisReplayStore implements ReplayStore {
     const readyTimeout = positive('readyTimeout', options.readyTimeout, 2000);
     const socketTimeout = positive('socketTimeout', options.socketTimeout, 5000);
     const maxPendingCommands = positive('maxPendingCommands', options.maxPendingCommands, 1000);
+    this.#flushBatch = Math.max(1, Math.floor(maxPendingCommands / 2));
     if (options.client !== undefined) {
       const given = options.client;
       if (typeof given.set !== 'function' || typeof given.eval !== 'function')
@@ -156,13 +165,20 @@ export class RedisReplayStore implements ReplayStore {
   }
 
   async consume(key: string, use: ReplayUse): Promise<ConsumeResult> {
+    // Kept undos go first on the connection, so that the retry of a use they undo finds its key free.
+    if (this.#pendingReleases.size > 0) this.#flushReleases();
     const reply = await this.#client.set(`${this.#prefix}${key}`, use.attempt, {
       condition: 'NX',
       expiration: { type: 'PXAT', value: Math.ceil(use.expiresAt) },
     });
     // Redis answers again: a good moment to deliver undos that could not be sent earlier.
     if (this.#pendingReleases.size > 0) this.#flushReleases();
-    return { first: reply === 'OK' };
+    // `SET NX` answers `OK` (recorded) or nil (already there); anything else is a broken Redis
+    // or proxy: unavailable (503, and the gate undoes the use), never a replay that would make
+    // the client drop a token nobody used.
+    if (reply === 'OK') return { first: true };
+    if (reply === null) return { first: false };
+    throw new ReplayStoreUnavailableError('Redis answered SET with an unexpected reply');
   }
 
   /**
@@ -192,18 +208,24 @@ export class RedisReplayStore implements ReplayStore {
   #flushReleases(): void {
     if (this.#flushing || this.#pendingReleases.size === 0) return;
     this.#flushing = true;
-    const batch = [...this.#pendingReleases];
+    // Not all at once: after an outage thousands may be kept, and sent together they would fill
+    // the command queue and refuse every use (503) until Redis had answered them all.
+    const batch = [...this.#pendingReleases].slice(0, this.#flushBatch);
+    let delivered = 0;
     void Promise.all(
       batch.map(async ([id, [fullKey, attempt]]) => {
         try {
           await this.#sendRelease(fullKey, attempt);
           this.#pendingReleases.delete(id);
+          delivered++;
         } catch {
-          // Kept: sent again on the next reconnection or successful use.
+          // Kept: sent again on the next reconnection or use.
         }
       }),
     ).finally(() => {
       this.#flushing = false;
+      // Redis took this batch: send the next one.
+      if (delivered > 0) this.#flushReleases();
     });
   }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import {
   pauseRedis,
   type RedisServer,
+  startLyingRedis,
   startRedis,
   startSilentServer,
   useRedis,
@@ -180,6 +181,24 @@ describe('RedisReplayStore against a Redis that answers late (CLIENT PAUSE)', ()
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('undos kept while the queue was full do not fill it again when Redis answers: the next use is served', async () => {
+    const s = store({ url: slow.url, maxPendingCommands: 6, socketTimeout: 60_000 });
+    expect(await s.ready()).toBe(true);
+    const { resumed } = await stall(1);
+    const waiting = Array.from({ length: 6 }, () => s.consume(randomUUID(), use()));
+    // The queue is full: these undos cannot be sent now and are kept for later.
+    for (let i = 0; i < 20; i++) await s.release(randomUUID(), randomUUID());
+    expect(s.pendingReleases).toBe(20);
+    await resumed;
+    await Promise.all(waiting);
+    // Redis answers again; the kept undos are being delivered, and a use arriving now still fits.
+    expect((await s.consume(randomUUID(), use())).first).toBe(true);
+    await eventually(async () => {
+      await s.consume(randomUUID(), use()); // each answered use delivers more of them
+      return s.pendingReleases === 0;
+    }, 5000);
+  });
+
   it('an undo that cannot be sent (connection lost) is delivered once Redis answers again', async () => {
     const s = store({ url: slow.url });
     expect(await s.ready()).toBe(true);
@@ -219,5 +238,33 @@ describe('RedisReplayStore against a socket that accepts and never answers', () 
     const s = store({ url: silent.url, readyTimeout: 200, socketTimeout: 300 });
     await s.ready();
     await eventually(async () => silent.accepted() >= 2, 5000);
+  });
+});
+
+describe('RedisReplayStore against a Redis that answers SET with something else than OK or nil', () => {
+  // Only `OK` (recorded) and nil (NX: already there) are answers to `SET NX`; anything else is a
+  // broken Redis or proxy. It must be a 503 (and the use undone), never an allow, and never a
+  // "replayed" that makes the client throw away a token nobody used.
+  for (const [name, reply] of [
+    ['an integer', ':1\r\n'],
+    ['an empty array', '*0\r\n'],
+    ['a bulk string other than OK', '$2\r\nNO\r\n'],
+    ['QUEUED', '+QUEUED\r\n'],
+  ] as const) {
+    it(`${name} is refused as unavailable, not as a replay`, async () => {
+      const liar = await startLyingRedis(reply);
+      onTestFinished(() => liar.close());
+      const s = store({ url: liar.url, readyTimeout: 3000 });
+      expect(await s.ready()).toBe(true);
+      await expect(s.consume(randomUUID(), use())).rejects.toThrow(/unexpected reply/i);
+    });
+  }
+
+  it('a connection closed in the middle of the reply is refused, never an allow', async () => {
+    const liar = await startLyingRedis('+O', true);
+    onTestFinished(() => liar.close());
+    const s = store({ url: liar.url, readyTimeout: 3000 });
+    expect(await s.ready()).toBe(true);
+    await expect(s.consume(randomUUID(), use())).rejects.toThrow();
   });
 });

@@ -276,3 +276,22 @@ describe('single use with an absurd exp', () => {
     expect(consumed).toEqual([8.64e15]);
   });
 });
+
+describe('single use of a token without exp (an issuer whose requiredClaims leave exp out)', () => {
+  const noExp = { requiredClaims: ['iss', 'aud', 'sub', 'jti'] };
+
+  it('is remembered for good in the in-memory store: its replay is refused', async () => {
+    const gate = testGate(issuer, actions, { ...noExp, replayStore: new MemoryReplayStore() });
+    const token = await mint({ exp: undefined });
+    expect((await gate.decide('refund', bearer(token))).allow).toBe(true);
+    const replay = await gate.decide('refund', bearer(token));
+    expect(replay.allow ? 'allowed' : replay.code).toBe('token_replayed');
+  });
+
+  it('asks any store to keep it until the largest date a store can express', async () => {
+    const { store, consumed } = recordingStore();
+    const gate = testGate(issuer, actions, { ...noExp, replayStore: store });
+    expect((await gate.decide('refund', bearer(await mint({ exp: undefined })))).allow).toBe(true);
+    expect(consumed).toEqual([8.64e15]);
+  });
+});

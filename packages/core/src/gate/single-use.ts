@@ -48,8 +48,13 @@ export async function consumeToken(
   if (typeof jti !== 'string' || jti.length === 0) return 'no_jti';
   const key = await replayKey(token.issuer, jti, action);
   // Clamped to the largest date (year 275760): a token claiming to live longer is remembered
-  // that long, and every store can still express the expiry.
-  const expiresAt = Math.min((exp + clockTolerance) * 1000, MAX_DATE_MS);
+  // that long, and every store can still express the expiry. A token without `exp` (an issuer
+  // whose requiredClaims leave it out) never expires, so it is remembered that long too: a NaN
+  // expiry would read as already expired and let the replay through.
+  const expiresAt =
+    typeof exp === 'number' && Number.isFinite(exp)
+      ? Math.min((exp + clockTolerance) * 1000, MAX_DATE_MS)
+      : MAX_DATE_MS;
   // A fresh id per attempt: the undo below removes this attempt's record and nobody else's.
   const attempt = crypto.randomUUID();
   let timer: ReturnType<typeof setTimeout> | undefined;
