@@ -1,5 +1,7 @@
 export { type Action, type ActionDeclaration, type ActionSet, defineActions } from './actions/index.js';
 export { isScopeToken } from './actions/scope-syntax.js';
+export { ActionRefusedError, MissingAuthError, RefusalHookError } from './adapter/errors.js';
+export { targetsPath } from './adapter/request-target.js';
 export type { DecisionEvent, DecisionHook, RefusalDetail, RefusalProblem } from './audit/index.js';
 export { type BearerErrorCode, REFUSALS, type RefusalCode } from './challenge/codes.js';
 export type { ChallengeRequirement, Refusal, RefusalBody } from './challenge/refusal.js';

@@ -4,8 +4,8 @@ import express4 from 'express4';
 import { afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { createTestIssuer, ISSUER, RESOURCE, type TestIssuer } from '../../core/test/tokens.js';
 import { type Listening, listen } from '../test/serve.js';
-import { getAuth as getAuthOf, getAuthOrThrow as getAuthOrThrowOf, MissingAuthError } from './auth.js';
-import { actiongate } from './index.js';
+import { getAuth as getAuthOf, getAuthOrThrow as getAuthOrThrowOf } from './auth.js';
+import { actiongate, MissingAuthError } from './index.js';
 
 const actions = defineActions({ read: { scopes: ['invoices:read'] } });
 let issuer: TestIssuer;

@@ -6,22 +6,13 @@
  * declaration fails with TS2717), and a team migrating one route at a time runs them side by
  * side. `Symbol.for` makes the ESM and CommonJS copies of this package agree on the key.
  */
-import { ActionGateError, type AuthInfo } from '@actiongate/core';
+import { type AuthInfo, MissingAuthError } from '@actiongate/core';
 import type { Request } from 'express';
 
 export const AUTH: unique symbol = Symbol.for('actiongate.auth');
 
 export interface AuthCarrier {
   [AUTH]?: AuthInfo;
-}
-
-/** A handler asked for the `AuthInfo` of a request that `requireAction()` never allowed. */
-export class MissingAuthError extends ActionGateError {
-  override readonly code = 'ERR_AUTH_MISSING';
-
-  constructor() {
-    super('actiongate: this request was not allowed by requireAction(); put requireAction(...) before the handler');
-  }
 }
 
 /**

@@ -10,9 +10,11 @@ import { requestFacts } from './facts.js';
 import { metadataMiddleware } from './metadata.js';
 import { handOver, type RefusalHook, sendRefusal } from './refusal.js';
 
-export { getAuth, getAuthOrThrow, MissingAuthError } from './auth.js';
+// Defined once in the core, so that every adapter (and each module format) throws the same classes.
+export { ActionRefusedError, MissingAuthError, RefusalHookError } from '@actiongate/core';
+export { getAuth, getAuthOrThrow } from './auth.js';
 export { requestFacts } from './facts.js';
-export { ActionRefusedError, type RefusalHook, RefusalHookError, sendRefusal } from './refusal.js';
+export { type RefusalHook, sendRefusal } from './refusal.js';
 
 /** Options of the Express adapter; the defaults suit a plain Express app and need no change. */
 export interface ExpressAdapterOptions {

@@ -10,7 +10,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, ISSUER, type TestIssuer } from '../../core/test/tokens.js';
 import { type Listening, listen, resourceMetadataOf } from '../test/serve.js';
 import { actiongate } from './index.js';
-import { targetsPath } from './metadata.js';
 
 const actions = defineActions({ read: { scopes: ['invoices:read'] } });
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -109,24 +108,5 @@ describe.each(versions)('%s: a router mounted at /v1', (_, createApp, createRout
     });
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body).resource).toBe(resource);
-  });
-});
-
-describe('targetsPath', () => {
-  it.each([
-    ['/p', '/p', true],
-    ['/p?x=1', '/p', true],
-    ['/p?', '/p', true],
-    ['/p/', '/p', false],
-    ['/px', '/p', false],
-    ['/p#f', '/p', false],
-    ['/', '/p', false],
-    ['', '/p', false],
-    ['*', '/p', false],
-    ['http://h/p?x', '/p', true],
-    ['http://h/q', '/p', false],
-    ['http://[bad', '/p', false],
-  ])('%j names %j: %s', (target, path, expected) => {
-    expect(targetsPath(target, path)).toBe(expected);
   });
 });

@@ -10,8 +10,7 @@ import express4 from 'express4';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, ISSUER, RESOURCE, type TestIssuer } from '../../core/test/tokens.js';
 import { type Listening, listen } from '../test/serve.js';
-import { actiongate, type ExpressAdapterOptions } from './index.js';
-import { ActionRefusedError } from './refusal.js';
+import { ActionRefusedError, actiongate, type ExpressAdapterOptions } from './index.js';
 
 const actions = defineActions({ refund: { scopes: ['payments:refund'] } });
 const RM = 'resource_metadata="https://api.test/.well-known/oauth-protected-resource"';

@@ -4,48 +4,11 @@
  * response first, so that the `WWW-Authenticate` challenge (RFC 6750 §3) survives unless the app
  * deliberately replaces it.
  */
-import { ActionGateError, type Refusal, type RefusalBody, type RefusalCode } from '@actiongate/core';
+import { ActionRefusedError, type Refusal, RefusalHookError } from '@actiongate/core';
 import type { NextFunction, Request, Response } from 'express';
 
 /** Shapes a refused response. The status and challenge headers are already set: keep them. */
 export type RefusalHook = (refusal: Refusal, req: Request, res: Response) => void | Promise<void>;
-
-/**
- * A refusal handed to `next(err)`. It follows the `http-errors` shape (`status`, `statusCode`,
- * `headers`, `expose`), so Express's default handler answers with the right status and challenge.
- */
-export class ActionRefusedError extends ActionGateError {
-  override readonly code = 'ERR_ACTION_REFUSED';
-  readonly status: Refusal['status'];
-  readonly statusCode: Refusal['status'];
-  /** The challenge headers (`www-authenticate`, or `retry-after` for a 503); send them. */
-  readonly headers: Refusal['headers'];
-  /** The JSON body actiongate would have sent. */
-  readonly body: RefusalBody;
-  /** Why the request was refused (`token_missing`, `insufficient_scope`, ...). */
-  readonly reason: RefusalCode;
-  /** Whether the message may be shown to the client: it is fixed text, except for a 5xx. */
-  readonly expose: boolean;
-
-  constructor(refusal: Refusal) {
-    super(refusal.body.error_description);
-    this.status = refusal.status;
-    this.statusCode = refusal.status;
-    this.headers = refusal.headers;
-    this.body = refusal.body;
-    this.reason = refusal.code;
-    this.expose = refusal.status < 500;
-  }
-}
-
-/** A refusal hook failed with something that is not an error Express would recognise as one. */
-export class RefusalHookError extends ActionGateError {
-  override readonly code = 'ERR_REFUSAL_HOOK';
-
-  constructor(thrown: unknown) {
-    super(`actiongate: the onRefusal hook threw ${JSON.stringify(thrown) ?? String(thrown)}`, { cause: thrown });
-  }
-}
 
 const serialised = new WeakMap<object, string>();
 

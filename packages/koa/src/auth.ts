@@ -3,7 +3,7 @@
  * A registered symbol on the context: `getAuth(ctx)` works whatever `stateKey` is, and the ESM
  * and CommonJS copies of this package agree on the key.
  */
-import { ActionGateError, type AuthInfo } from '@actiongate/core';
+import { type AuthInfo, MissingAuthError } from '@actiongate/core';
 import type { ParameterizedContext } from 'koa';
 
 export const AUTH: unique symbol = Symbol.for('actiongate.auth');
@@ -14,15 +14,6 @@ export interface AuthCarrier {
 
 /** Any Koa context, whatever its state and router extensions. */
 export type AnyContext = ParameterizedContext<unknown, unknown, unknown>;
-
-/** A handler asked for the `AuthInfo` of a request that `requireAction()` never allowed. */
-export class MissingAuthError extends ActionGateError {
-  override readonly code = 'ERR_AUTH_MISSING';
-
-  constructor() {
-    super('actiongate: this request was not allowed by requireAction(); put requireAction(...) before the handler');
-  }
-}
 
 /**
  * The `AuthInfo` that `requireAction()` attached when it allowed this request, or `undefined`

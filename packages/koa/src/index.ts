@@ -9,9 +9,11 @@ import { requestFacts } from './facts.js';
 import { metadataMiddleware } from './metadata.js';
 import { handOver, type RefusalHook, sendRefusal } from './refusal.js';
 
-export { type AnyContext, getAuth, getAuthOrThrow, MissingAuthError } from './auth.js';
+// Defined once in the core, so that every adapter (and each module format) throws the same classes.
+export { ActionRefusedError, MissingAuthError, RefusalHookError } from '@actiongate/core';
+export { type AnyContext, getAuth, getAuthOrThrow } from './auth.js';
 export { requestFacts } from './facts.js';
-export { ActionRefusedError, type RefusalHook, RefusalHookError, sendRefusal } from './refusal.js';
+export { type RefusalHook, sendRefusal } from './refusal.js';
 
 /** `ctx.state` after `requireAction()` allowed the request, with the default `stateKey`. */
 export interface ActionGateState<N extends string = string> {

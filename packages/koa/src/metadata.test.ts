@@ -10,7 +10,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, ISSUER, type TestIssuer } from '../../core/test/tokens.js';
 import { type Listening, listen, resourceMetadataOf } from '../../express/test/serve.js';
 import { actiongate } from './index.js';
-import { targetsPath } from './metadata.js';
 
 const actions = defineActions({ read: { scopes: ['invoices:read'] } });
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -93,18 +92,4 @@ describe.each(versions)('%s: a router with the prefix /v1', (_, createApp) => {
       expect((await fetch(`${origin}/v1${WELL_KNOWN}`)).status).toBe(404);
     },
   );
-});
-
-describe('targetsPath', () => {
-  it.each([
-    ['/p', '/p', true],
-    ['/p?x=1', '/p', true],
-    ['/p/', '/p', false],
-    ['/px', '/p', false],
-    ['*', '/p', false],
-    ['http://h/p?x', '/p', true],
-    ['http://[bad', '/p', false],
-  ])('%j names %j: %s', (target, path, expected) => {
-    expect(targetsPath(target, path)).toBe(expected);
-  });
 });

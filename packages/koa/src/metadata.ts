@@ -4,24 +4,8 @@
  * always from the origin's root, so it is matched against the request target as received
  * (`ctx.originalUrl`), never against `ctx.path`, which koa-mount rewrites.
  */
-import type { Gate } from '@actiongate/core';
+import { type Gate, targetsPath } from '@actiongate/core';
 import type { Middleware } from 'koa';
-
-const QUESTION_MARK = 63;
-
-/** Whether the request target `target` names exactly `path` (a query may follow). */
-export function targetsPath(target: string, path: string): boolean {
-  if (target.charCodeAt(0) !== 47) {
-    // The absolute form (RFC 9112 §3.2.2), which Node passes through as the URL.
-    try {
-      return new URL(target).pathname === path;
-    } catch {
-      return false;
-    }
-  }
-  if (!target.startsWith(path)) return false;
-  return target.length === path.length || target.charCodeAt(path.length) === QUESTION_MARK;
-}
 
 export function metadataMiddleware(gate: Gate<string>): Middleware {
   const document = JSON.stringify(gate.metadata);

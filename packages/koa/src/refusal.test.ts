@@ -11,8 +11,7 @@ import Koa2 from 'koa2';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, ISSUER, RESOURCE, type TestIssuer } from '../../core/test/tokens.js';
 import { type Listening, listen } from '../../express/test/serve.js';
-import { actiongate, type KoaAdapterOptions } from './index.js';
-import { ActionRefusedError } from './refusal.js';
+import { ActionRefusedError, actiongate, type KoaAdapterOptions } from './index.js';
 
 const actions = defineActions({ refund: { scopes: ['payments:refund'] } });
 const RM = 'resource_metadata="https://api.test/.well-known/oauth-protected-resource"';
