@@ -59,7 +59,7 @@ async function exercise(via, modules) {
     expect(missing.allow === false && missing.status === 401 && missing.headers['www-authenticate'], '401', missing);
   });
 
-  await check('one ConfigurationError class across packages (adapters share core)', async () => {
+  await check('one ConfigurationError class across packages, one ActionRefusedError for both adapters', async () => {
     let thrown;
     try {
       express.actiongate({});
@@ -67,13 +67,19 @@ async function exercise(via, modules) {
       thrown = error;
     }
     expect(thrown instanceof core.ConfigurationError && thrown instanceof core.ActionGateError, 'class', thrown);
+    expect(
+      express.ActionRefusedError === core.ActionRefusedError && koa.ActionRefusedError === core.ActionRefusedError,
+      'ActionRefusedError is the core class in both adapters',
+    );
   });
 
   await check(`express@${versions.express} over HTTP: 200 with the token, 401 and 403 challenges`, async () => {
-    const { requireAction, metadata } = express.actiongate(gate);
+    const { requireAction, metadata, getAuthOrThrow } = express.actiongate(gate);
     const app = Express()
       .use(metadata)
-      .get('/invoices', requireAction('invoices.read'), (req, res) => res.json({ sub: req.auth.claims.sub }));
+      .get('/invoices', requireAction('invoices.read'), (req, res) =>
+        res.json({ sub: getAuthOrThrow(req).claims.sub }),
+      );
     await overHttp(http.createServer(app), async (base) => {
       const ok = await fetch(`${base}/invoices`, {
         headers: { authorization: `Bearer ${await sign('invoices:read')}` },

@@ -27,13 +27,15 @@ export async function decide(token: string): Promise<string> {
   return decision.allow ? (decision.auth.claims.sub ?? '') : `${decision.status} ${decision.code}`;
 }
 
-const { requireAction } = expressGate(gate);
+const { requireAction, getAuth } = expressGate(gate);
 express().get('/invoices', requireAction('invoices.read'), (req, res) => {
-  const auth: AuthInfo | undefined = req.auth;
+  const auth: AuthInfo<'invoices.read'> | undefined = getAuth(req);
   res.json({ sub: auth?.claims.sub });
 });
 
 const koa = koaGate(gate);
-new Koa().use(koa.requireAction('invoices.read'));
+new Koa().use(koa.requireAction('invoices.read')).use((ctx) => {
+  ctx.body = { sub: koa.getAuthOrThrow(ctx).claims.sub };
+});
 
 export const scope: readonly string[] | undefined = findBearerChallenge('Bearer scope="a b"')?.scope;
