@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestIssuer, RESOURCE, type TestIssuer, testGate } from '../../test/tokens.js';
 import { defineActions } from '../actions/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
-import { checkClaims, checkTimes, claimRefusal, RFC9068_REQUIRED_CLAIMS } from './claims.js';
+import { checkTimes, claimRefusal, RFC9068_REQUIRED_CLAIMS } from './claims.js';
 
 const NOW = 1_800_000_000_000;
 const now = NOW / 1000;
@@ -77,14 +77,14 @@ describe('verification: claims, through a gate (tolerance 60 s)', () => {
   });
 });
 
-describe('checkClaims and checkTimes', () => {
+describe('claimRefusal and checkTimes', () => {
   const valid = { iss: 'i', aud: 'a', sub: 's', client_id: 'c', iat: now, exp: now + 60, jti: 'j' };
 
   it('passes valid claims and refuses each missing required one', () => {
-    expect(checkClaims(valid, RFC9068_REQUIRED_CLAIMS, now, 60)).toBeUndefined();
+    expect(claimRefusal(valid, RFC9068_REQUIRED_CLAIMS, now, 60)).toBeUndefined();
     for (const claim of RFC9068_REQUIRED_CLAIMS) {
       const { [claim as keyof typeof valid]: _, ...without } = valid;
-      expect(checkClaims(without, RFC9068_REQUIRED_CLAIMS, now, 60), claim).toBe('token_claims');
+      expect(claimRefusal(without, RFC9068_REQUIRED_CLAIMS, now, 60)?.reason, claim).toBe('token_claims');
     }
   });
 
@@ -96,7 +96,7 @@ describe('checkClaims and checkTimes', () => {
     ['exp NaN', { exp: Number.NaN }],
     ['azp a number', { azp: 1 }],
   ])('refuses %s', (_, change) => {
-    expect(checkClaims({ ...valid, ...change } as JWTPayload, [], now, 60)).toBe('token_claims');
+    expect(claimRefusal({ ...valid, ...change } as JWTPayload, [], now, 60)?.reason).toBe('token_claims');
   });
 
   it('checks times with jose’s boundaries: exp <= now - tolerance, nbf/iat/auth_time > now + tolerance', () => {

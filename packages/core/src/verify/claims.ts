@@ -68,16 +68,6 @@ export function claimRefusal(
   return reason === undefined ? undefined : { reason };
 }
 
-/** `claimRefusal`, without the detail. */
-export function checkClaims(
-  claims: JWTPayload,
-  required: readonly string[],
-  now: number,
-  tolerance: number,
-): RefusalCode | undefined {
-  return claimRefusal(claims, required, now, tolerance)?.reason;
-}
-
 /**
  * The clock checks, repeated on every request even for a cached token: `exp` (RFC 7519
  * §4.1.4, `exp <= now - tolerance` is expired, as `jose` has it), `nbf` (§4.1.5), and an `iat`
