@@ -18,6 +18,9 @@ import {
   rejectWith,
   unknownIssuer,
 } from './issuer-checks.js';
+
+export { normalizeTyp } from './issuer-rules.js';
+
 import { refusalForJoseError } from './jose-errors.js';
 import { type VerificationKey, verificationKey } from './keys.js';
 import type { NormalizedIssuer } from './options.js';
@@ -64,12 +67,6 @@ export interface VerifierOptions {
 
 /** Verifies a token; a cached result may come back synchronously. Failures throw or reject. */
 export type Verifier = (token: string) => VerifiedToken | Promise<VerifiedToken>;
-
-/** RFC 9068 §4 / RFC 8725 §3.11: media types compare case-insensitively, `application/` optional. */
-export function normalizeTyp(typ: string): string {
-  const lower = typ.toLowerCase();
-  return lower.includes('/') ? lower : `application/${lower}`;
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

@@ -10,7 +10,7 @@ import type { RefusalCode } from '../challenge/codes.js';
 import { TokenRejectedError } from '../errors.js';
 import { readScopesDetailed, SCOPE_READER, type ScopeSource } from '../scopes/index.js';
 import { claimRefusal } from './claims.js';
-import { mediaType } from './issuer-rules.js';
+import { normalizeTyp } from './issuer-rules.js';
 import type { NormalizedIssuer } from './options.js';
 
 export const rejectWith = (reason: RefusalCode, detail?: RefusalDetail, cause?: unknown): TokenRejectedError =>
@@ -67,7 +67,7 @@ export function checkTokenType(typ: unknown, rules: Pick<EffectiveRules, 'tokenT
     throw rejectWith('token_type', { ...missing('typ'), expected: typesOf(rules), hint: TYP_HINT });
   }
   if (typeof typ !== 'string') throw rejectWith('token_type', wrongType('typ', typ, 'string'));
-  if (!rules.tokenTypes.has(mediaType(typ)))
+  if (!rules.tokenTypes.has(normalizeTyp(typ)))
     throw rejectWith('token_type', notAccepted('typ', typ, typesOf(rules), TYP_HINT));
 }
 

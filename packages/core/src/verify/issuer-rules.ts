@@ -57,7 +57,7 @@ export interface NormalizedIssuerRules {
 }
 
 /** RFC 9068 §4 / RFC 8725 §3.11: media types compare case-insensitively, `application/` optional. */
-export function mediaType(typ: string): string {
+export function normalizeTyp(typ: string): string {
   const lower = typ.toLowerCase();
   return lower.includes('/') ? lower : `application/${lower}`;
 }
@@ -86,7 +86,7 @@ export function normalizeIssuerRules(options: IssuerTokenRules, at: string): Nor
     tokenTypes = new Set();
     for (const typ of types) {
       if (typ === null) untyped = true;
-      else if (typeof typ === 'string' && typ.length > 0) tokenTypes.add(mediaType(typ));
+      else if (typeof typ === 'string' && typ.length > 0) tokenTypes.add(normalizeTyp(typ));
       else throw new ConfigurationError(`${at}.tokenTypes`, 'may hold only typ values (strings) and null for none');
     }
   }
