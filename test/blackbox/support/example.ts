@@ -6,8 +6,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 
+/** The examples that implement shared/invoice-api.md. */
 export const EXAMPLES = ['express-invoices', 'koa-invoices'] as const;
-export type ExampleName = (typeof EXAMPLES)[number];
+/** Every example that runs as a server: the invoice ones, and the MCP one (shared/mcp-invoices.md). */
+export type ExampleName = (typeof EXAMPLES)[number] | 'mcp-invoices';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const running = new Set<ChildProcess>();
@@ -19,7 +21,7 @@ export interface RunningExample {
 }
 
 /** The contract's variables are the test's to set: none is inherited from the shell running the tests. */
-const CONTRACT_VARIABLES = ['PORT', 'HOST', 'ISSUER', 'JWKS_URI', 'AUDIENCE', 'REDIS_URL'];
+const CONTRACT_VARIABLES = ['PORT', 'HOST', 'ISSUER', 'JWKS_URI', 'AUDIENCE', 'REDIS_URL', 'STEP_UP_MAX_AGE'];
 
 function environment(env: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = { ...process.env };
