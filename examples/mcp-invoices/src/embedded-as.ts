@@ -18,6 +18,7 @@ export function startEmbeddedAuthorizationServer(
   audience: string,
   host: string,
   stepUpMaxAge: number,
+  options: { readonly refreshTokens?: 'offline_access' | 'always' } = {},
 ): Promise<InteractiveAuthorizationServer> {
   return startInteractiveAuthorizationServer({
     host,
@@ -27,15 +28,15 @@ export function startEmbeddedAuthorizationServer(
     // The MCP SDK v1 client refreshes instead of re-authorizing on 403 insufficient_scope
     // (typescript-sdk issue 2255): refresh tokens only for clients that ask for offline_access,
     // which v1 never does, keep its step-up working (docs/mcp.md).
-    refreshTokens: 'offline_access',
+    refreshTokens: options.refreshTokens ?? 'offline_access',
   });
 }
 
-export function printHint(as: InteractiveAuthorizationServer, endpoint: string): void {
+export function printHint(issuer: string, endpoint: string): void {
   process.stderr.write(
     [
       '',
-      `No ISSUER set: the embedded demo authorization server runs at ${as.issuer}`,
+      `No ISSUER set: the embedded demo authorization server runs at ${issuer}`,
       `MCP clients register themselves there (RFC 7591) and sign in through its pages as ${Object.entries(DEMO_USERS)
         .map(([name, password]) => `${name} / ${password}`)
         .join(' or ')}.`,
