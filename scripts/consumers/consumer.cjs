@@ -8,6 +8,7 @@ exercise('CommonJS', {
   koa: require('@actiongate/koa'),
   redis: require('@actiongate/redis'),
   client: require('@actiongate/client'),
+  mcp: require('@actiongate/mcp'),
   jose: require('jose'),
   Express: require('express'),
   Koa: require('koa'),

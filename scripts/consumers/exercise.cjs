@@ -13,15 +13,19 @@ const RESOURCE = 'https://api.example.com';
 const ISSUER = 'https://as.example.com';
 
 async function exercise(via, modules) {
-  const { core, express, koa, redis, client, jose, Express, Koa } = modules;
-  const versions = { express: installedVersion('express'), koa: installedVersion('koa') };
+  const { core, express, koa, redis, client, mcp, jose, Express, Koa } = modules;
+  const versions = {
+    express: installedVersion('express'),
+    koa: installedVersion('koa'),
+    sdk: installedVersion('@modelcontextprotocol/sdk'),
+  };
   const { privateKey, publicKey } = await jose.generateKeyPair('ES256');
   const jwk = { ...(await jose.exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-  const sign = (scope, extra = {}) =>
+  const sign = (scope, extra = {}, audience = RESOURCE) =>
     new jose.SignJWT({ scope, client_id: 'consumer', ...extra })
       .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
       .setIssuer(ISSUER)
-      .setAudience(RESOURCE)
+      .setAudience(audience)
       .setSubject('alice')
       .setIssuedAt()
       .setExpirationTime('5m')
@@ -134,6 +138,76 @@ async function exercise(via, modules) {
       }
     });
   });
+
+  await check(
+    `mcp guard over HTTP with @modelcontextprotocol/sdk@${versions.sdk}: 401, 403 step-up, one refund per grant`,
+    async () => {
+      const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
+      const { StreamableHTTPServerTransport } = require('@modelcontextprotocol/sdk/server/streamableHttp.js');
+      const mcpActions = core.defineActions({
+        'mcp.connect': { scopes: ['invoices:read'] },
+        'invoices.refund': { scopes: ['payments:refund'], singleUse: 'per-action' },
+      });
+      const resource = `${RESOURCE}/mcp`;
+      const mcpGate = core.createGate({ ...gateOptions, resource, actions: mcpActions });
+      const guard = mcp.createMcpGuard({
+        gate: mcpGate,
+        connect: 'mcp.connect',
+        tools: { refund_invoice: 'invoices.refund' },
+      });
+      let refunds = 0;
+      const handler = mcp.mcpHandler(guard, async (req, res) => {
+        const server = new McpServer({ name: 'consumer', version: '1.0.0' });
+        server.registerTool('refund_invoice', { description: 'refund' }, async (extra) => {
+          refunds += mcp.actionAuth(extra.authInfo)?.action === 'invoices.refund' ? 1 : 0;
+          return { content: [{ type: 'text', text: 'refunded' }] };
+        });
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: undefined,
+          enableJsonResponse: true,
+        });
+        res.on('close', () => void transport.close());
+        await server.connect(transport);
+        await transport.handleRequest(req, res, req.body);
+      });
+      await overHttp(
+        http.createServer((req, res) => (mcp.serveMetadata(guard, req, res) ? undefined : handler(req, res))),
+        async (base) => {
+          const call = (token) =>
+            fetch(`${base}/mcp`, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                accept: 'application/json, text/event-stream',
+                ...(token ? { authorization: `Bearer ${token}` } : {}),
+              },
+              body: JSON.stringify({
+                jsonrpc: '2.0',
+                id: 1,
+                method: 'tools/call',
+                params: { name: 'refund_invoice', arguments: {} },
+              }),
+            });
+          const none = await call(undefined);
+          expect(none.status === 401 && /scope="invoices:read"/.test(none.headers.get('www-authenticate')), 'mcp 401');
+          const baseline = await call(await sign('invoices:read', {}, resource));
+          const challenge = client.findBearerChallenge(baseline.headers.get('www-authenticate'));
+          expect(
+            baseline.status === 403 && challenge?.scope?.join(' ') === 'invoices:read payments:refund',
+            'mcp 403 names the baseline and the tool scope',
+            challenge,
+          );
+          const elevated = await sign('invoices:read payments:refund', {}, resource);
+          const first = await call(elevated);
+          expect(first.status === 200 && /refunded/.test(await first.text()) && refunds === 1, 'mcp refund ran once');
+          const second = await call(elevated);
+          expect(second.status === 403 && refunds === 1, 'mcp grant spent', second.status);
+          const document = await fetch(`${base}/.well-known/oauth-protected-resource/mcp`);
+          expect(document.status === 200 && (await document.json()).resource === resource, 'mcp metadata');
+        },
+      );
+    },
+  );
 
   console.log(JSON.stringify(results));
   process.exitCode = results.every((result) => result.ok) ? 0 : 1;

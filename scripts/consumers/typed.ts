@@ -5,6 +5,7 @@ import { findBearerChallenge } from '@actiongate/client';
 import { type AuthInfo, createGate, type Decision, defineActions } from '@actiongate/core';
 import { actiongate as expressGate } from '@actiongate/express';
 import { actiongate as koaGate } from '@actiongate/koa';
+import { createMcpGuard, type McpAuthInfo, type McpDecision } from '@actiongate/mcp';
 import { RedisReplayStore } from '@actiongate/redis';
 
 import express = require('express');
@@ -39,3 +40,15 @@ new Koa().use(koa.requireAction('invoices.read')).use((ctx) => {
 });
 
 export const scope: readonly string[] | undefined = findBearerChallenge('Bearer scope="a b"')?.scope;
+
+const mcpGuard = createMcpGuard({ gate, connect: 'invoices.read', tools: { list_invoices: 'invoices.read' } });
+export async function mcpSubject(token: string): Promise<string | undefined> {
+  const decision: McpDecision<'invoices.read'> = await mcpGuard.check({
+    method: 'POST',
+    path: '/mcp',
+    authorization: `Bearer ${token}`,
+    body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_invoices' } },
+  });
+  const info: McpAuthInfo<'invoices.read'> | undefined = decision.allow ? decision.authInfo : undefined;
+  return info?.extra.actiongate.claims.sub;
+}

@@ -27,7 +27,8 @@ export interface McpRequest {
   /** Every `Authorization` field value, in order (see core's `RequestFacts`). */
   readonly authorization: string | readonly string[] | undefined;
   readonly queryAccessToken?: unknown;
-  readonly headers: StandardHeaders;
+  /** `Mcp-Method` / `Mcp-Name` as received; leave out what the request did not carry. */
+  readonly headers?: StandardHeaders;
   /** The parsed JSON body of a POST. */
   readonly body?: unknown;
   /** Why a POST body could not be had. */
@@ -160,7 +161,7 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
         );
       }
     }
-    if (checkStandardHeaders(message, request.headers) === 'mismatch') {
+    if (checkStandardHeaders(message, request.headers ?? {}) === 'mismatch') {
       return protocolError(
         400,
         'header_mismatch',

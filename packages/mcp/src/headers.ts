@@ -35,8 +35,8 @@ export function decodeMcpName(value: string): string | undefined {
 /** The 2026-07-28 `Mcp-Method` and `Mcp-Name` request headers, as received. */
 export interface StandardHeaders {
   /** Every value of the header as received; more than one is a disagreement in itself. */
-  readonly mcpMethod: string | readonly string[] | undefined;
-  readonly mcpName: string | readonly string[] | undefined;
+  readonly mcpMethod?: string | readonly string[] | undefined;
+  readonly mcpName?: string | readonly string[] | undefined;
 }
 
 /** `mismatch`: the headers disagree with the body (HTTP 400, JSON-RPC -32020). */
