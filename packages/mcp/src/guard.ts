@@ -13,8 +13,10 @@ import {
   JSONRPC_PARSE_ERROR,
   MCP_HEADER_MISMATCH,
   type McpMessage,
+  promptName,
   type RequestId,
   readMessage,
+  resourceUri,
   toolName,
 } from './message.js';
 import { type McpGuardOptions, normalizeMcpGuardOptions } from './options.js';
@@ -118,13 +120,24 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
   const resource = new URL(gate.metadata.resource);
   // Every action's MCP refusals, rendered now (a bad declaration fails at start-up).
   const tables = new Map<N, { prepared: PreparedAction<N>; refusals: RefusalTable }>();
-  for (const name of new Set([config.connect, ...tools.values()])) {
+  const mapped = [config.prompts, config.resources, config.methods].flatMap((map) => [...map.values()]);
+  for (const name of new Set([config.connect, ...tools.values(), ...mapped])) {
     tables.set(name, { prepared: gate.prepare(name), refusals: refusalTable(gate, baseline, gate.actions.get(name)) });
   }
 
   function actionFor(message: McpMessage): N | undefined {
-    const tool = toolName(message);
-    return tool === undefined ? undefined : tools.get(tool);
+    if (message.kind !== 'method') return undefined;
+    if (message.method === 'tools/call') {
+      const tool = toolName(message);
+      return tool === undefined ? undefined : tools.get(tool);
+    }
+    const prompt = promptName(message);
+    const uri = resourceUri(message);
+    return (
+      (prompt === undefined ? undefined : config.prompts.get(prompt)) ??
+      (uri === undefined ? undefined : config.resources.get(uri)) ??
+      config.methods.get(message.method)
+    );
   }
 
   function refused(name: N, refusal: Parameters<typeof renderForMcp>[1]): McpRefusal {

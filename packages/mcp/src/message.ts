@@ -47,6 +47,21 @@ export function toolName(message: McpMessage): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
+/** The prompt a `prompts/get` names. */
+export function promptName(message: McpMessage): string | undefined {
+  if (message.kind !== 'method' || message.method !== 'prompts/get' || !isObject(message.params)) return undefined;
+  const name = message.params.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** The resource URI a `resources/read`, `resources/subscribe` or `resources/unsubscribe` names. */
+export function resourceUri(message: McpMessage): string | undefined {
+  if (message.kind !== 'method' || !isObject(message.params)) return undefined;
+  if (!['resources/read', 'resources/subscribe', 'resources/unsubscribe'].includes(message.method)) return undefined;
+  const uri = message.params.uri;
+  return typeof uri === 'string' ? uri : undefined;
+}
+
 /**
  * The body value `Mcp-Name` mirrors (SEP-2243): `params.name` of `tools/call` and
  * `prompts/get`, `params.uri` of the resource methods, `params.taskId` of the task methods.

@@ -13,6 +13,19 @@ export interface McpGuardOptions<N extends string> {
   readonly connect: N;
   /** Tool name → action. A tool not listed here needs only `connect`. */
   readonly tools: Readonly<Record<string, N>>;
+  /** Prompt name → the action its `prompts/get` needs on top of `connect`. Default none. */
+  readonly prompts?: Readonly<Record<string, N>>;
+  /**
+   * Resource URI → the action its `resources/read`, `resources/subscribe` and
+   * `resources/unsubscribe` need on top of `connect` (exact match). Default none.
+   */
+  readonly resources?: Readonly<Record<string, N>>;
+  /**
+   * JSON-RPC method → the action every request of that method needs on top of `connect`
+   * (`'resources/list'`, `'completion/complete'`, …); a tool, prompt or resource listed above
+   * takes precedence for its own request. Not for `tools/call`, which `tools` maps. Default none.
+   */
+  readonly methods?: Readonly<Record<string, N>>;
   /**
    * RFC 9728 `scopes_supported` of the served metadata. Default: the scopes of `connect`, so a
    * client without a challenge asks for the baseline only (MCP authorization, "Scope Selection
@@ -27,6 +40,9 @@ export interface NormalizedMcpGuardOptions<N extends string> {
   readonly gate: Gate<N>;
   readonly connect: N;
   readonly tools: ReadonlyMap<string, N>;
+  readonly prompts: ReadonlyMap<string, N>;
+  readonly resources: ReadonlyMap<string, N>;
+  readonly methods: ReadonlyMap<string, N>;
   readonly scopesSupported: readonly string[];
   readonly maxBodyBytes: number;
 }
@@ -58,15 +74,12 @@ export function normalizeMcpGuardOptions<N extends string>(options: McpGuardOpti
       "must map tool names to declared actions, e.g. { list_invoices: 'invoices.list' }",
     );
   }
-  const tools = new Map<string, N>();
-  for (const [tool, action] of Object.entries(options.tools)) {
-    if (typeof action !== 'string' || !gate.actions.has(action)) {
-      throw new ConfigurationError(
-        `tools.${tool}`,
-        `must name a declared action (declared: ${gate.actions.names.join(', ')})`,
-      );
-    }
-    tools.set(tool, action);
+  const tools = actionMap(gate, 'tools', options.tools);
+  const prompts = actionMap(gate, 'prompts', options.prompts ?? {});
+  const resources = actionMap(gate, 'resources', options.resources ?? {});
+  const methods = actionMap(gate, 'methods', options.methods ?? {});
+  if (methods.has('tools/call')) {
+    throw new ConfigurationError('methods.tools/call', 'is mapped per tool: use the tools option instead');
   }
   const scopesSupported = options.scopesSupported ?? gate.actions.get(options.connect).scopesUsed;
   if (!Array.isArray(scopesSupported) || scopesSupported.some((scope) => typeof scope !== 'string')) {
@@ -76,5 +89,32 @@ export function normalizeMcpGuardOptions<N extends string>(options: McpGuardOpti
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new ConfigurationError('maxBodyBytes', 'must be a whole number of bytes, 1 or more');
   }
-  return { gate, connect: options.connect, tools, scopesSupported: Object.freeze([...scopesSupported]), maxBodyBytes };
+  return {
+    gate,
+    connect: options.connect,
+    tools,
+    prompts,
+    resources,
+    methods,
+    scopesSupported: Object.freeze([...scopesSupported]),
+    maxBodyBytes,
+  };
+}
+
+/** Checks one name → action option: an object whose every value is a declared action. */
+function actionMap<N extends string>(gate: Gate<N>, option: string, value: unknown): Map<string, N> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigurationError(option, "must map names to declared actions, e.g. { list_invoices: 'invoices.list' }");
+  }
+  const map = new Map<string, N>();
+  for (const [name, action] of Object.entries(value)) {
+    if (typeof action !== 'string' || !gate.actions.has(action)) {
+      throw new ConfigurationError(
+        `${option}.${name}`,
+        `must name a declared action (declared: ${gate.actions.names.join(', ')})`,
+      );
+    }
+    map.set(name, action as N);
+  }
+  return map;
 }
