@@ -300,3 +300,26 @@ describe('a step-up scope only with the second factor', () => {
     ).rejects.toThrow(/second factor/);
   });
 });
+
+describe('malformed posts', () => {
+  let server: InteractiveAuthorizationServer;
+  let registered: Registered;
+  beforeAll(async () => {
+    ({ server, registered } = await setUp());
+  });
+  afterAll(() => server.close());
+
+  it('refuses a body that is not a form (415) or is too large (413), and the page still works', async () => {
+    const browser = new Browser(server.issuer);
+    const { action, csrf } = await begin(browser, registered, 'invoices:read');
+    const json = await browser.request(action, {
+      method: 'POST',
+      headers: { origin: server.issuer, 'content-type': 'application/json' },
+      body: JSON.stringify({ csrf, username: 'alice', password: PASSWORD }),
+    });
+    expect(json.status).toBe(415);
+    const large = await browser.post(action, { csrf, username: 'alice', password: 'x'.repeat(9000) });
+    expect(large.status).toBe(413);
+    expect((await browser.post(action, { csrf, username: 'alice', password: PASSWORD })).status).toBe(303);
+  });
+});
