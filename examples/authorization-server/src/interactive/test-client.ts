@@ -22,6 +22,7 @@ export const ALICE: UserAgentOptions = {
   password: DEMO_USERS.alice as string,
   secondFactor: DEMO_SECOND_FACTOR.alice as string,
 };
+export const PASSWORD = ALICE.password;
 const insecure = { [oauth.allowInsecureRequests]: true };
 
 export async function discover(issuer: string, algorithm: 'oauth2' | 'oidc' = 'oauth2') {
@@ -197,3 +198,22 @@ export class Browser {
 export const csrfOf = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)?.[1] as string;
 export const actionOf = (page: string) => /<form method="post" action="([^"]+)">/.exec(page)?.[1] as string;
 export const challengeOf = (page: string) => /id="challenge">(\d+)</.exec(page)?.[1] as string;
+
+/** Opens an authorization in `browser` and follows it to its first page. */
+export async function begin(
+  browser: Browser,
+  registered: Registered,
+  scope: string,
+  extra: Record<string, string> = {},
+) {
+  const authorization = await authorizationUrl(registered, scope, extra);
+  const page = await browser.open(authorization.url);
+  return { authorization, page, action: actionOf(page.body), csrf: csrfOf(page.body) };
+}
+
+/** Submits a form and follows the post/redirect/get to the next page. */
+export async function submit(browser: Browser, action: string, fields: Record<string, string>) {
+  const answer = await browser.post(action, fields);
+  if (answer.status !== 303 || answer.location === undefined) return { answer, next: undefined };
+  return { answer, next: await browser.open(answer.location) };
+}
