@@ -120,6 +120,14 @@ describe('the pages', () => {
     expect(page.body).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
   });
 
+  it('list only the scopes this server knows on the consent page', async () => {
+    const browser = new Browser(server.issuer);
+    const { action, csrf } = await begin(browser, registered, 'invoices:read <b>bogus</b>');
+    const consent = await submit(browser, action, { csrf, username: 'alice', password: PASSWORD });
+    expect(consent.next?.body).toContain('<ul id="scopes"><li><code>invoices:read</code></li></ul>');
+    expect(consent.next?.body).not.toContain('bogus');
+  });
+
   it('refuse a request that names another host (DNS rebinding) with 421', async () => {
     const { port } = new URL(server.issuer);
     const status = await new Promise<number | undefined>((resolve, reject) => {

@@ -128,9 +128,10 @@ export function createInteractionRoutes(context: InteractionContext) {
       return true;
     }
     const params = details.params as Record<string, unknown>;
+    // oidc-provider ignores scopes it does not know; so do the page and the grant.
     const requested = String(params.scope ?? '')
       .split(' ')
-      .filter(Boolean);
+      .filter((scope) => scope === 'offline_access' || context.scopes.includes(scope));
     const stepUp = requested.some((scope) => context.stepUpScopes.includes(scope));
     const needsLogin = details.prompt.name === 'login';
     const client = await provider.Client.find(String(params.client_id));
