@@ -51,16 +51,19 @@ export class Alice {
     const password = (DEMO_USERS as Readonly<Record<string, string>>)[this.#username];
     const secondFactor = DEMO_SECOND_FACTOR[this.#username];
     if (password === undefined) throw new Error(`no demo user ${JSON.stringify(this.#username)}`);
+    const forms: string[] = [];
     const browser = createUserAgent({
       username: this.#username,
       password,
       ...(secondFactor === undefined ? {} : { secondFactor }),
       decision,
+      fetch: formsPosted(forms),
     });
     const redirect = await browser.authorize(authorizationUrl);
     const record: AuthorizationRecord = {
       scopes,
       prompt: authorizationUrl.searchParams.get('prompt') ?? undefined,
+      forms,
       decision,
       redirect,
     };
@@ -76,4 +79,18 @@ export class Alice {
     this.#lastRedirect = undefined;
     return redirect;
   }
+}
+
+/** The authorization server's interaction pages: `/interaction/{uid}/{step}`. */
+const INTERACTION_FORM = /^\/interaction\/[^/]+\/([a-z-]+)$/;
+
+/** A `fetch` for Alice's browser that notes each interaction form she submits (login, second-factor, consent). */
+function formsPosted(forms: string[]): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const step = INTERACTION_FORM.exec(url.pathname)?.[1];
+    if ((init?.method ?? 'GET').toUpperCase() === 'POST' && step !== undefined) forms.push(step);
+    return response;
+  };
 }

@@ -26,6 +26,8 @@ export interface AuthorizationRecord {
   /** The `scope` the client asked for in the authorization request. */
   readonly scopes: readonly string[];
   readonly prompt: string | undefined;
+  /** The forms Alice submitted on the authorization server's pages, in order (`login`, `second-factor`, `consent`). */
+  readonly forms: readonly string[];
   readonly decision: 'approve' | 'deny';
   /** Where the authorization server sent Alice back: the client's redirect URI with `code` or `error`. */
   readonly redirect: URL;
