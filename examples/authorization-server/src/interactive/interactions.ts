@@ -53,14 +53,15 @@ function send(res: ServerResponse, status: number, body: string, extra: Record<s
   res.writeHead(status, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8', ...extra }).end(body);
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+/** The posted form, or the status that refuses it (415: not a form, 413: too large). */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | 413 | 415> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return undefined;
+  if (type !== 'application/x-www-form-urlencoded') return 415;
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_FORM_BYTES) return undefined;
+    if (size > MAX_FORM_BYTES) return 413;
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
@@ -163,8 +164,12 @@ export function createInteractionRoutes(context: InteractionContext) {
       return true;
     }
     const form = await readForm(req);
-    const csrf = form?.get('csrf');
-    if (form === undefined || csrf == null || !sameSecret(csrf, state.csrf)) {
+    if (typeof form === 'number') {
+      send(res, form, endedPage(form === 413 ? 'The form is too large.' : 'Send the page’s own form.'));
+      return true;
+    }
+    const csrf = form.get('csrf');
+    if (csrf === null || !sameSecret(csrf, state.csrf)) {
       send(res, 403, endedPage('This form is not from this sign-in.'));
       return true;
     }
@@ -201,7 +206,8 @@ export function createInteractionRoutes(context: InteractionContext) {
       state.mfaAt = epoch();
     } else {
       const decision = form.get('decision');
-      if (decision !== 'approve' && decision !== 'deny') {
+      const accountId = state.accountId ?? details.session?.accountId;
+      if ((decision !== 'approve' && decision !== 'deny') || accountId === undefined) {
         render(400);
         return true;
       }
@@ -214,7 +220,7 @@ export function createInteractionRoutes(context: InteractionContext) {
               { error: 'access_denied', error_description: 'the user denied the request' },
               { mergeWithLastSubmission: false },
             )
-          : await provider.interactionResult(req, res, await approve(details, requested, state), {
+          : await provider.interactionResult(req, res, await approve(details, accountId, requested, state), {
               mergeWithLastSubmission: false,
             });
       res.writeHead(303, { ...PAGE_HEADERS, location: returnTo, 'content-length': '0' }).end();
@@ -227,10 +233,10 @@ export function createInteractionRoutes(context: InteractionContext) {
 
   async function approve(
     details: Awaited<ReturnType<Provider['interactionDetails']>>,
+    accountId: string,
     requested: readonly string[],
     state: State,
   ) {
-    const accountId = state.accountId ?? (details.session?.accountId as string);
     const clientId = String(details.params.client_id);
     // Step-up scopes only with this interaction's second factor (the login check enforces it too).
     const scopes = requested.filter((scope) => state.mfaAt !== undefined || !context.stepUpScopes.includes(scope));

@@ -173,12 +173,13 @@ export class Browser {
     };
   }
 
-  /** Follows GET redirects while they stay on this server; returns the last answer. */
+  /** Follows GET redirects while they stay on this server; returns the last answer and its URL, or the URL it left for. */
   async open(url: URL | string): Promise<Exchange & { url: URL }> {
     let target = new URL(url, this.origin);
     for (let i = 0; i < 10; i++) {
       const answer = await this.request(target);
-      if (answer.location === undefined || answer.location.origin !== this.origin) return { ...answer, url: target };
+      if (answer.location === undefined) return { ...answer, url: target };
+      if (answer.location.origin !== this.origin) return { ...answer, url: answer.location };
       target = answer.location;
     }
     throw new Error('too many redirects');
