@@ -5,7 +5,8 @@
  * 2255). The example's authorization server therefore issues refresh tokens only to clients that
  * ask for offline_access, which v1 never does. The v2 client asks for offline_access when the
  * server advertises it, and (SEP-2350) bypasses the refresh when the scope it needs is strictly
- * wider than the token's.
+ * wider than the token's; when it is not (a second refund with a spent grant), v2 refreshes, so the
+ * server also issues no refresh token with a step-up grant.
  */
 import { describe, expect, it } from 'vitest';
 import { connectHost, invoiceStatus, MFA, posts, REFUND_CHALLENGE, startServer } from './support.js';
@@ -79,10 +80,32 @@ describe('the v2 client with refresh tokens', () => {
     expect(after.authorizations[0]?.forms).toEqual(['login', 'second-factor', 'consent']);
     expect(after.tokenRequests.map((r) => r.grantType)).toEqual(['authorization_code']);
     expect(host.token()?.acr).toBe(MFA);
+    // The step-up grant comes without a refresh token (the example's configuration).
+    expect(host.token()?.hasRefreshToken).toBe(false);
   });
 
-  it('refreshes on the second refund (the scope it needs is not wider than the spent token), fails once, then re-authorizes on the next call', async () => {
+  it('re-authorizes at once for a second refund: the step-up grant left it no refresh token to try', async () => {
     const server = await startServer();
+    const host = await connectHost(server, { generation: 'v2', grantTypes: WITH_REFRESH });
+    const { ledger } = host;
+    await host.callTool('refund_invoice', { id: 'inv_1001' });
+    const before = ledger.mark();
+
+    const refund = await host.callTool('refund_invoice', { id: 'inv_1002' });
+
+    expect(JSON.parse(refund.text)).toMatchObject({ status: 'refunded' });
+    const after = ledger.since(before);
+    expect(after.authorizations).toHaveLength(1);
+    expect(after.authorizations[0]?.forms).toEqual(['login', 'second-factor', 'consent']);
+    expect(after.tokenRequests.map((r) => r.grantType)).toEqual(['authorization_code']);
+    expect(posts(after).map((r) => [r.tool, r.status])).toEqual([
+      ['refund_invoice', 403],
+      ['refund_invoice', 200],
+    ]);
+  });
+
+  it('with a refresh token beside the step-up grant (refreshTokens: always), refreshes on the second refund, fails once, then re-authorizes on the next call', async () => {
+    const server = await startServer('always');
     const host = await connectHost(server, { generation: 'v2', grantTypes: WITH_REFRESH });
     const { ledger } = host;
     await host.callTool('refund_invoice', { id: 'inv_1001' });

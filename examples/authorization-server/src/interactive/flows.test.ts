@@ -118,27 +118,32 @@ describe('default configuration', () => {
     expect(posts).toEqual(Array.from({ length: 3 }, () => ['login', 'second-factor', 'consent']).flat());
   });
 
-  it('issues a refresh token with offline_access, and a refresh drops payments:refund, acr and auth_time', async () => {
+  it('issues a refresh token with offline_access, never one for a step-up grant', async () => {
     // OpenID Connect Core §11 (oidc-provider follows it): offline_access only with prompt=consent,
     // which the MCP SDKs send along with it.
-    const authorization = await authorizationUrl(registered, 'invoices:read payments:refund offline_access', {
+    const stepUp = await authorizationUrl(registered, 'invoices:read payments:refund offline_access', {
       prompt: 'consent',
     });
+    const elevated = await exchange(registered, stepUp, await createUserAgent(ALICE).authorize(stepUp.url));
+    expect(elevated.scope).toBe('invoices:read payments:refund');
+    expect((await verifyAccessToken(elevated.access_token, server.issuer, server.jwksUri)).payload.acr).toBe(MFA);
+    expect(elevated.refresh_token).toBeUndefined();
+
+    const authorization = await authorizationUrl(registered, 'invoices:read offline_access', { prompt: 'consent' });
     const tokens = await exchange(registered, authorization, await createUserAgent(ALICE).authorize(authorization.url));
-    expect(tokens.scope).toBe('invoices:read payments:refund');
+    expect(tokens.scope).toBe('invoices:read');
     expect(tokens.refresh_token).toEqual(expect.any(String));
-    expect((await verifyAccessToken(tokens.access_token, server.issuer, server.jwksUri)).payload.acr).toBe(MFA);
+    // The grant now holds payments:refund too (the step-up above): a refresh still never carries it.
     const refreshed = await refresh(registered, tokens.refresh_token as string);
     const { payload } = await verifyAccessToken(refreshed.access_token, server.issuer, server.jwksUri);
     expect(payload.scope).toBe('invoices:read');
     expect(payload.acr).toBeUndefined();
     expect(payload.auth_time).toBeUndefined();
     expect((payload.exp as number) - (payload.iat as number)).toBe(3600);
-    // Asking for it by name at the token endpoint does not bring it back either.
-    const asked = await refresh(registered, refreshed.refresh_token as string, 'invoices:read payments:refund');
-    const again = await verifyAccessToken(asked.access_token, server.issuer, server.jwksUri);
-    expect(again.payload.scope).toBe('invoices:read');
-    expect(again.payload.acr).toBeUndefined();
+    // Asking for it by name at the token endpoint is refused (RFC 6749 §6: no wider than granted).
+    await expect(
+      refresh(registered, refreshed.refresh_token as string, 'invoices:read payments:refund'),
+    ).rejects.toMatchObject({ error: 'invalid_scope' });
   });
 });
 

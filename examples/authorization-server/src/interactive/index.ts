@@ -34,8 +34,9 @@ export interface InteractiveAuthorizationServerOptions {
   readonly secondFactors?: Readonly<Record<string, string>>;
   /**
    * `offline_access` (default): a refresh token only when the client asked for and got
-   * `offline_access`. `always`: for every code grant of a client registered with the
-   * refresh_token grant (to show MCP clients that refresh instead of re-authorizing).
+   * `offline_access`, and never for a grant that carries a step-up scope. `always`: for every
+   * code grant of a client registered with the refresh_token grant (to show MCP clients that
+   * refresh instead of re-authorizing). Either way a refresh never carries a step-up scope forward.
    */
   readonly refreshTokens?: 'offline_access' | 'always';
   /** Seconds. Default 3600. */

@@ -112,9 +112,14 @@ export function createInteractiveProvider(settings: InteractiveProviderSettings)
       RefreshToken: 24 * 3600,
       IdToken: 3600,
     },
+    // The default: a refresh token only for offline_access, which the v1 MCP SDK never asks for
+    // (it refreshes instead of re-authorizing on 403, typescript-sdk issue 2255), and never for a
+    // grant carrying a step-up scope: such a grant is meant to end with its short-lived token, and a
+    // client holding no refresh token re-authorizes on the next 403 instead of refreshing into the
+    // same refusal (what the v2 SDK does when the challenge is not wider than its token).
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') &&
-      (settings.refreshTokens === 'always' || code.scopes.has('offline_access')),
+      (settings.refreshTokens === 'always' || (code.scopes.has('offline_access') && !hasStepUp(code.scopes))),
     extraClientMetadata: {
       properties: ['actiongate_checked'],
       validator(_ctx, key, value, metadata) {
