@@ -46,7 +46,9 @@ it('pnpm demo:mcp tells the story, exits 0 in under 20 s, and leaves no process 
     /4\. It calls refund_invoice inv_1002 with the same token\.\n\s+server refused refund_invoice: 403 insufficient_scope/,
     /retried once: inv_1002 refunded/,
     /get_invoice inv_1001: refunded/,
-    /done: 3 authorizations, 6 tool calls/,
+    /second factor, consent -> deny\n\s+the call ended without a retry: /,
+    /get_invoice inv_1003: open/,
+    /done: 4 authorizations, 8 tool calls/,
   ];
   for (const line of lines) expect(stdout).toMatch(line);
   // The demo's process group is empty: no server, no tsx, no pnpm left running.

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
       endpoint: server.endpoint,
       onRequest: narrateRequest,
       onAuthorization: narrateAuthorization,
+      // Alice approves the sign-in and both refunds, and denies the third refund (step 6).
+      decide: ({ index }) => (index === 3 ? 'deny' : 'approve'),
     });
     say(`   connected with the baseline: ${describeToken(host)}`);
 
@@ -67,6 +69,16 @@ async function main(): Promise<void> {
     say('5. The spent refund grant does not stop reads.');
     const read = JSON.parse((await host.callTool('get_invoice', { id: 'inv_1001' })).text) as { status: string };
     say(`   get_invoice inv_1001: ${read.status}`);
+
+    say('6. It calls refund_invoice inv_1003; this time Alice denies.');
+    const denied = await host.callTool('refund_invoice', { id: 'inv_1003' }).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    if (denied === undefined) throw new Error('the refund went through although Alice denied it');
+    const open = JSON.parse((await host.callTool('get_invoice', { id: 'inv_1003' })).text) as { status: string };
+    say(`   the call ended without a retry: ${denied}`);
+    say(`   get_invoice inv_1003: ${open.status}`);
     say(
       `done: ${host.ledger.authorizations.length} authorizations, ${host.ledger.toolCalls().length} tool calls, in ${Date.now() - started} ms`,
     );
