@@ -149,7 +149,8 @@ describe.each(['v1', 'v2', 'v2-handler'] as const)('MCP SDK %s behind the guard'
         token: await fx.mint({ scope: 'payments:refund', acr: MFA, auth_time: STEP_UP.auth_time() }),
       });
       expect(r.status).toBe(403);
-      expect(r.challenge).toContain('scope="invoices:read"');
+      // The complete set the call needs, so that one step-up (which replaces the scopes) cures it.
+      expect(r.challenge).toContain('scope="invoices:read payments:refund"');
       expect(fx.seen.tools.some((t) => t.tool === 'refund_invoice' && !t.scopes.includes('invoices:read'))).toBe(false);
     });
 
