@@ -38,6 +38,12 @@ export interface ServeOptions {
   readonly audience?: (url: string) => string;
 }
 
+/** RFC 9728 §3.1: the well-known segment inserted between the resource's origin and its path. */
+export function metadataUrlOf(resource: string): string {
+  const url = new URL(resource);
+  return `${url.origin}/.well-known/oauth-protected-resource${url.pathname === '/' ? '' : url.pathname}`;
+}
+
 /** Starts keys, a JWKS server and one example for the file; everything stops after it. */
 export async function startServed(options: ServeOptions = {}, shared?: { keys: TestKeys; jwks: JwksServer }) {
   const keys = shared?.keys ?? (await createKeys());
@@ -48,7 +54,7 @@ export async function startServed(options: ServeOptions = {}, shared?: { keys: T
     url: example.url,
     endpoint: `${example.url}/mcp`,
     audience,
-    metadataUrl: `${example.url}/.well-known/oauth-protected-resource/mcp`,
+    metadataUrl: metadataUrlOf(audience),
     keys,
     example,
     jwks,
