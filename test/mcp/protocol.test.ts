@@ -120,6 +120,13 @@ describe('Mcp-Method / Mcp-Name must equal the body: 400 -32020', () => {
     expect(method.status).toBe(200);
   });
 
+  it('an Mcp-Name on a method that names nothing is a mismatch', async () => {
+    const s = served();
+    const reply = await post(s, rpc('tools/list', {}), await s.token(), { 'mcp-name': 'list_invoices' });
+    expect(reply.status).toBe(400);
+    expectJsonRpcError(reply, -32020);
+  });
+
   it('a repeated Mcp-Name is a mismatch', async () => {
     const s = served();
     const reply = await rawPost(s, call('list_invoices'), [

@@ -16,6 +16,7 @@ import {
   now,
   post,
   rawPost,
+  rpc,
   type Served,
   serveForFile,
 } from './support.js';
@@ -112,6 +113,9 @@ describe('invalid tokens: 401 invalid_token, the baseline scope, nothing untrust
           .sign(new TextEncoder().encode(s.keys.rsaPublicPem)),
     ],
     ['not a JWT', async () => 'abc.def.ghi'],
+    ['with a scope that is not a string', (s) => s.token({ scope: ['invoices:read'] })],
+    ['issued 120 s in the future', (s) => s.token({ iat: now() + 120 })],
+    ['over 8 KiB', (s) => s.token({ pad: 'x'.repeat(9000) })],
     ['for a hostile audience', (s) => s.token({ aud: 'x", error="evil' })],
     ['with a hostile unknown kid', (s) => s.token({}, { header: { kid: 'evil", scope="evil' } })],
   ];
@@ -137,6 +141,28 @@ describe('invalid tokens: 401 invalid_token, the baseline scope, nothing untrust
     const b = await post(s, call('export_invoices'), await s.token({ sub: 'other' }));
     expect(a.status).toBe(403);
     expect(b.challenge).toBe(a.challenge);
+  });
+});
+
+describe('the Authorization header is the only carrier', () => {
+  it('the scheme is case-insensitive (RFC 9110 §11.1)', async () => {
+    const s = served();
+    const reply = await post(s, rpc('ping'), undefined, { authorization: `bearer ${await s.token()}` });
+    expect(reply.status).toBe(200);
+  });
+
+  it('an access_token member in the JSON body is no token: 401, nothing runs', async () => {
+    const s = served();
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'list_invoices', arguments: {} },
+      access_token: await s.token(),
+    });
+    const reply = await post(s, body);
+    expect(reply.status).toBe(401);
+    expect(reply.challenge).toBe(baselineChallenge(s));
   });
 });
 

@@ -186,6 +186,17 @@ describe('refund_invoice: payments:refund, acr mfa, auth_time at most 600 s old 
     expect(resultOf(still).structuredContent).toMatchObject({ id: 'inv_1003', status: 'open' });
   });
 
+  it('auth_time 120 s in the future makes the token invalid: 401 invalid_token', async () => {
+    const s = served();
+    const reply = await post(
+      s,
+      call('refund_invoice', { id: 'inv_1003' }),
+      await s.token({ ...fresh(), auth_time: now() + 120 }),
+    );
+    expect(reply.status).toBe(401);
+    expect(reply.challenge).toMatch(/^Bearer realm="invoices", error="invalid_token", scope="invoices:read", /);
+  });
+
   it('allowed with a fresh strong authentication, no authorization_details, auth_time 590 s old', async () => {
     const s = served();
     const reply = await post(
@@ -238,5 +249,8 @@ describe('an unknown tool', () => {
     const short = await post(s, call('drop_tables'), await s.token({ scope: 'payments:refund' }));
     expect(short.status).toBe(403);
     expect(short.challenge).toMatch(insufficientScope(s, 'invoices:read'));
+    // A hostile name reaches no challenge.
+    const hostile = await post(s, call('x", scope="evil'), await s.token({ scope: 'payments:refund' }));
+    expect(hostile.challenge).toBe(short.challenge);
   });
 });

@@ -153,7 +153,7 @@ export function baselineChallenge(served: Served, error?: string): string {
 export function insufficientScope(served: Served, scope: string): RegExp {
   const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   return new RegExp(
-    `^Bearer realm="invoices", error="insufficient_scope", scope="${escaped(scope)}", resource_metadata="${escaped(served.metadataUrl)}", error_description="[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]+"$`,
+    `^Bearer realm="invoices", error="insufficient_scope", scope="${escaped(scope)}", resource_metadata="${escaped(served.metadataUrl)}", error_description="(?![^"]*scope=)[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]+"$`,
   );
 }
 
