@@ -159,6 +159,43 @@ describe('bodies', () => {
     const after = await post(s, rpc('ping'), await s.token());
     expect(after.status).toBe(200);
   });
+
+  it('a chunked body without a length over the limit: 413', async () => {
+    const s = served();
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // Bounded: 6 MiB at most, a JSON string that never closes.
+        if (sent === 0) controller.enqueue(new TextEncoder().encode('{"jsonrpc":"2.0","id":1,"method":"ping","p":"'));
+        if (sent >= 96) return controller.close();
+        sent++;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(s.endpoint, {
+      method: 'POST',
+      headers: mcpHeaders(await s.token()),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    await response.body?.cancel();
+  });
+});
+
+describe('the guard and the MCP server read the same body', () => {
+  it.each([
+    ['a duplicate name key (the last wins, for both)', '{"name":"list_invoices","name":"refund_invoice"'],
+    ['an escaped name', '{"name":"refund\\u005finvoice"'],
+  ])('%s: the refund is priced as a refund', async (_, params) => {
+    const s = served();
+    const body = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":${params},"arguments":{"id":"inv_1009"}}}`;
+    const reply = await post(s, body, await s.token());
+    expect(reply.status).toBe(403);
+    expect(reply.challenge).toContain('scope="invoices:read payments:refund"');
+    await expectStillOpen(s, 'inv_1009');
+  });
 });
 
 describe('GET /mcp (SSE)', () => {
@@ -176,6 +213,18 @@ describe('GET /mcp (SSE)', () => {
     expect(reply.challenge).toBe(baselineChallenge(s));
     expect(reply.contentType).not.toMatch(/event-stream/);
     expect(reply.json).toMatchObject({ error_description: expect.any(String) });
+  });
+
+  it('with the token in the query: 400 invalid_request and no stream', async () => {
+    const s = served();
+    const response = await fetch(`${s.endpoint}?access_token=${await s.token()}`, {
+      headers: { accept: 'text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+      signal: AbortSignal.timeout(5000),
+    });
+    const reply = await answer(response);
+    expect(reply.status).toBe(400);
+    expect(reply.challenge).toContain('error="invalid_request"');
+    expect(reply.contentType).not.toMatch(/event-stream/);
   });
 
   it('with an invalid token: 401 invalid_token and no stream', async () => {
