@@ -198,6 +198,19 @@ describe('the guard and the MCP server read the same body', () => {
   });
 });
 
+it('a tools/call sent as a notification (no id) is priced as the tool: a refund needs its scopes', async () => {
+  const s = served();
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    method: 'tools/call',
+    params: { name: 'refund_invoice', arguments: { id: 'inv_1009' } },
+  });
+  const reply = await post(s, body, await s.token());
+  expect(reply.status).toBe(403);
+  expect(reply.challenge).toContain('scope="invoices:read payments:refund"');
+  await expectStillOpen(s, 'inv_1009');
+});
+
 describe('GET /mcp (SSE)', () => {
   it('without a token: 401, JSON, and the response ends (no stream)', async () => {
     const s = served();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJwksServer } from '../blackbox/support/jwks-server.js';
 import { createKeys } from '../blackbox/support/keys.js';
-import { type RedisServer, startRedis } from '../support/redis-server.js';
+import { pauseRedis, type RedisServer, startRedis } from '../support/redis-server.js';
 import {
   call,
   insufficientScope,
@@ -113,6 +113,25 @@ describe('two processes sharing a real Redis', () => {
     const other = await refund(b, await stepUp(b), 'inv_1001');
     expect(resultOf(other).structuredContent).toMatchObject({ id: 'inv_1001', status: 'refunded' });
   });
+
+  it('Redis stalled: reads answer at once, a refund fails closed (503) or waits, never spends twice', async () => {
+    const token = await stepUp(a);
+    const { resumed } = await pauseRedis(redis.url, 7000);
+    const started = Date.now();
+    const pending = refund(a, token, 'inv_1005');
+    const list = await post(a, call('list_invoices'), token);
+    expect(resultOf(list).structuredContent?.invoices).toHaveLength(10);
+    expect(Date.now() - started).toBeLessThan(2000);
+    const stalled = await pending;
+    expect([200, 503]).toContain(stalled.status);
+    if (stalled.status === 503) expect(stalled.headers.get('retry-after')).toMatch(/^\d+$/);
+    await resumed;
+    // Whatever the stalled one answered, the grant is good for one refund at most.
+    const later = await refund(b, token, 'inv_1005');
+    const refunded = [stalled, later].filter((r) => r.status === 200).length;
+    expect(refunded).toBeLessThanOrEqual(1);
+    if (stalled.status === 200) expectSpent(b, later);
+  }, 30_000);
 
   it('Redis down: a refund is 503 + Retry-After (fail closed), reads are unaffected; back up, it refunds', async () => {
     await redis.stop();
