@@ -143,3 +143,29 @@ describe('AUDIENCE with an upper-case scheme and host, and STEP_UP_MAX_AGE=30', 
     expect(resultOf(recent).structuredContent).toMatchObject({ id: 'inv_1003', status: 'refunded' });
   });
 });
+
+describe('AUDIENCE with another path moves only the metadata document', () => {
+  const audience = 'https://api.invoices.example/v1/mcp';
+  let served: Served;
+  beforeAll(async () => {
+    served = await startServed({ env: { AUDIENCE: audience }, audience: () => audience });
+  }, 30_000);
+  afterAll(async () => {
+    await served?.example.stop();
+    await served?.jwks.close();
+  });
+
+  it('metadata at the path-inserted URL of AUDIENCE and at the root; the endpoint stays /mcp', async () => {
+    for (const path of ['/.well-known/oauth-protected-resource/v1/mcp', '/.well-known/oauth-protected-resource']) {
+      const response = await fetch(`${served.url}${path}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ resource: audience });
+    }
+    const refused = await post(served, call('list_invoices'));
+    expect(refused.challenge).toBe(
+      `Bearer realm="invoices", scope="invoices:read", resource_metadata="https://api.invoices.example/.well-known/oauth-protected-resource/v1/mcp"`,
+    );
+    const reply = await post(served, call('list_invoices'), await served.token());
+    expect(resultOf(reply).structuredContent?.invoices).toHaveLength(10);
+  });
+});
