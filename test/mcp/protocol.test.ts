@@ -127,6 +127,18 @@ describe('Mcp-Method / Mcp-Name must equal the body: 400 -32020', () => {
     expectJsonRpcError(reply, -32020);
   });
 
+  it('on a 2026-07-28 request, agreeing headers pass the guard (whatever the SDK then answers)', async () => {
+    const s = served();
+    const reply = await post(s, call('get_invoice', { id: 'inv_1005' }), await s.token(), {
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': b64('get_invoice'),
+    });
+    expect(reply.challenge).toBeNull();
+    expect([401, 403]).not.toContain(reply.status);
+    expect((reply.json as { error?: { code?: number } } | undefined)?.error?.code).not.toBe(-32020);
+  });
+
   it('a repeated Mcp-Name is a mismatch', async () => {
     const s = served();
     const reply = await rawPost(s, call('list_invoices'), [
