@@ -133,6 +133,18 @@ describe.each(['v1', 'v2', 'v2-handler'] as const)('MCP SDK %s behind the guard'
       );
     });
 
+    it("answers a tool call short of the baseline with the tool's challenge, not the baseline's alone", async () => {
+      // The token holds the tool's scope but not the baseline: one step-up must ask for both.
+      const r = await post(fx, call('export_invoices'), { token: await fx.mint({ scope: 'invoices:export' }) });
+      expect(r.status).toBe(403);
+      expect(r.challenge).toBe(
+        `Bearer realm="invoices", error="insufficient_scope", scope="invoices:read invoices:export", ${RM(fx.origin)}, error_description="The access token lacks the scopes this action requires; any one of these suffices: invoices:export or invoices:admin"`,
+      );
+      // A 401 still names the baseline only, whatever the tool.
+      const none = await post(fx, call('export_invoices'));
+      expect(none.challenge).toBe(`Bearer realm="invoices", scope="invoices:read", ${RM(fx.origin)}`);
+    });
+
     it('answers a delete with a token older than 300 s with 403 naming every scope', async () => {
       const old = Math.floor(Date.now() / 1000) - 301;
       const r = await post(fx, call('delete_invoice'), {
@@ -149,7 +161,8 @@ describe.each(['v1', 'v2', 'v2-handler'] as const)('MCP SDK %s behind the guard'
         token: await fx.mint({ scope: 'payments:refund', acr: MFA, auth_time: STEP_UP.auth_time() }),
       });
       expect(r.status).toBe(403);
-      expect(r.challenge).toContain('scope="invoices:read"');
+      // The complete set the call needs, so that one step-up (which replaces the scopes) cures it.
+      expect(r.challenge).toContain('scope="invoices:read payments:refund"');
       expect(fx.seen.tools.some((t) => t.tool === 'refund_invoice' && !t.scopes.includes('invoices:read'))).toBe(false);
     });
 

@@ -193,9 +193,12 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
       params: arguments_,
       body: request.body,
     };
-    const base = await gate.decide(connect, facts);
-    if (!base.allow) return refused(config.connect, base);
     const name = actionFor(message);
+    const base = await gate.decide(connect, facts);
+    // A tool call short of the baseline is short of the tool's action too: its 403 names the
+    // baseline and the tool's scopes, the complete set, since MCP clients replace their scopes
+    // with the challenge's (a 401 names the baseline whatever the table, see challenges.ts).
+    if (!base.allow) return refused(name ?? config.connect, base);
     let decision = base;
     if (name !== undefined && name !== config.connect) {
       const entry = tables.get(name)?.prepared as PreparedAction<N>;
