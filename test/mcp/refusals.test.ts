@@ -151,18 +151,37 @@ describe('the Authorization header is the only carrier', () => {
     expect(reply.status).toBe(200);
   });
 
-  it('an access_token member in the JSON body is no token: 401, nothing runs', async () => {
+  it('an access_token member in the JSON body is a token in the body: 400 invalid_request, alone or beside the header', async () => {
     const s = served();
+    const token = await s.token();
     const body = JSON.stringify({
       jsonrpc: '2.0',
       id: 1,
       method: 'tools/call',
       params: { name: 'list_invoices', arguments: {} },
-      access_token: await s.token(),
+      access_token: token,
     });
-    const reply = await post(s, body);
-    expect(reply.status).toBe(401);
-    expect(reply.challenge).toBe(baselineChallenge(s));
+    for (const header of [undefined, token]) {
+      const reply = await post(s, body, header);
+      expect(reply.status).toBe(400);
+      expect(reply.challenge).toMatch(/^Bearer realm="invoices", error="invalid_request", /);
+      expect(reply.challenge).toContain(`resource_metadata="${s.metadataUrl}"`);
+      expectOAuthBody(reply.json, 'invalid_request');
+    }
+  });
+
+  it('a form-encoded body with access_token (RFC 6750 §2.2) is 400 invalid_request, not a parse error', async () => {
+    const s = served();
+    const reply = await answer(
+      await fetch(s.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json, text/event-stream' },
+        body: new URLSearchParams({ access_token: await s.token() }),
+      }),
+    );
+    expect(reply.status).toBe(400);
+    expect(reply.challenge).toMatch(/^Bearer realm="invoices", error="invalid_request", /);
+    expectOAuthBody(reply.json, 'invalid_request');
   });
 });
 

@@ -29,6 +29,12 @@ export interface McpRequest {
   /** Every `Authorization` field value, in order (see core's `RequestFacts`). */
   readonly authorization: string | readonly string[] | undefined;
   readonly queryAccessToken?: unknown;
+  /**
+   * An `access_token` member of the body (a JSON body's top-level member, or a form-encoded
+   * body's parameter): RFC 6750 §2.2. MCP takes tokens in the header only, so its presence is
+   * a 400 `invalid_request`, as for any resource that does not accept body tokens.
+   */
+  readonly bodyAccessToken?: unknown;
   /** `Mcp-Method` / `Mcp-Name` as received; leave out what the request did not carry. */
   readonly headers?: StandardHeaders;
   /** The parsed JSON body of a POST. */
@@ -152,15 +158,31 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
     };
   }
 
+  /** RFC 6750 §2.2 / §2: the gate's own 400 for a token in the body (or more than one method). */
+  async function bodyTokenRefusal(request: McpRequest): Promise<McpRefusal> {
+    const decision = await gate.decide(connect, {
+      method: request.method,
+      path: request.path,
+      authorization: request.authorization,
+      queryAccessToken: request.queryAccessToken,
+      bodyAccessToken: request.bodyAccessToken,
+    });
+    // The gate accepts header tokens only (options.ts), so this never allows; fail closed if it did.
+    return refused(config.connect, decision.allow ? gate.renderRefusal('internal_error') : decision);
+  }
+
   async function check(request: McpRequest): Promise<McpDecision<N>> {
     let message: McpMessage = { kind: 'other', id: null };
     if (request.method === 'POST') {
       if (request.bodyError === 'too_large') {
         return protocolError(413, 'body_too_large', null, JSONRPC_INVALID_REQUEST, 'Request body too large');
       }
+      // A form-encoded body is not JSON, but a token in it is still a token sent the wrong way.
+      if (request.bodyAccessToken !== undefined) return bodyTokenRefusal(request);
       if (request.bodyError === 'unparseable') {
         return protocolError(400, 'parse_error', null, JSONRPC_PARSE_ERROR, 'Parse error: the body is not JSON');
       }
+      if (request.bodyAccessToken !== undefined) return bodyTokenRefusal(request);
       message = readMessage(request.body);
       // JSON-RPC batching was removed from MCP in 2025-06-18. A batch is refused as a whole,
       // before any authorization, so it can never be cheaper than its most demanding member.

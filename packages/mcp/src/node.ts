@@ -18,7 +18,7 @@ export interface GuardedRequest<N extends string = string> extends IncomingMessa
 
 type Next = (error?: unknown) => void;
 
-type BodyResult = { body: unknown } | { error: 'unparseable' | 'too_large' };
+type BodyResult = { body: unknown } | { error: 'too_large' } | { error: 'unparseable'; text: string };
 
 /** Reads at most `limit` bytes and parses them as JSON; an empty body is `undefined`. */
 function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
@@ -50,10 +50,10 @@ function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult> 
       try {
         finish({ body: JSON.parse(text) as unknown });
       } catch {
-        finish({ error: 'unparseable' });
+        finish({ error: 'unparseable', text });
       }
     };
-    const onError = () => finish({ error: 'unparseable' });
+    const onError = () => finish({ error: 'unparseable', text: '' });
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
@@ -69,12 +69,24 @@ function headerValues(req: IncomingMessage, name: string): string | string[] | u
   return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
 }
 
+/** The `access_token` parameter(s) of a query string or form-encoded body, as core reads them. */
+function formAccessToken(encoded: string): unknown {
+  const all = new URLSearchParams(encoded).getAll('access_token');
+  return accessTokenParameter(all.length === 0 ? {} : { access_token: all.length === 1 ? all[0] : all });
+}
+
 function queryAccessToken(url: string): unknown {
   const at = url.indexOf('?');
-  if (at < 0) return undefined;
-  const params = new URLSearchParams(url.slice(at + 1));
-  const all = params.getAll('access_token');
-  return accessTokenParameter(all.length === 0 ? {} : { access_token: all.length === 1 ? all[0] : all });
+  return at < 0 ? undefined : formAccessToken(url.slice(at + 1));
+}
+
+const isForm = (req: IncomingMessage) =>
+  (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+
+/** RFC 6750 §2.2: a token in the body, whether a JSON member or a form parameter. */
+function bodyAccessToken(req: IncomingMessage, body: unknown, unparsed: string | undefined): unknown {
+  if (unparsed !== undefined) return isForm(req) ? formAccessToken(unparsed) : undefined;
+  return Array.isArray(body) ? undefined : accessTokenParameter(body);
 }
 
 /** Writes a refusal: status, challenge headers, JSON body. */
@@ -100,13 +112,16 @@ async function guardRequest<N extends string>(
   const url = req.url ?? '/';
   let body: unknown;
   let bodyError: McpRequest['bodyError'];
+  let inBody: unknown;
   if (method === 'POST') {
-    if (req.body !== undefined)
-      body = req.body; // a body parser (express.json()) ran first
-    else {
+    if (req.body !== undefined) {
+      body = req.body; // a body parser (express.json(), express.urlencoded()) ran first
+      inBody = bodyAccessToken(req, body, undefined);
+    } else {
       const read = await readJsonBody(req, guard.maxBodyBytes);
-      if ('error' in read) bodyError = read.error;
-      else body = read.body;
+      if ('body' in read) body = read.body;
+      else bodyError = read.error;
+      inBody = bodyAccessToken(req, body, 'text' in read ? read.text : undefined);
     }
   }
   const decision = await guard.check({
@@ -114,6 +129,7 @@ async function guardRequest<N extends string>(
     path: url.split('?')[0] as string,
     authorization: authorizationFields(req.rawHeaders),
     queryAccessToken: queryAccessToken(url),
+    ...(inBody === undefined ? {} : { bodyAccessToken: inBody }),
     headers: { mcpMethod: headerValues(req, 'mcp-method'), mcpName: headerValues(req, 'mcp-name') },
     ...(body === undefined ? {} : { body }),
     ...(bodyError === undefined ? {} : { bodyError }),
