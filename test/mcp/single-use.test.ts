@@ -114,7 +114,7 @@ describe('two processes sharing a real Redis', () => {
     expect(resultOf(other).structuredContent).toMatchObject({ id: 'inv_1001', status: 'refunded' });
   });
 
-  it('Redis stalled: reads answer at once, a refund fails closed (503) or waits, never spends twice', async () => {
+  it('Redis stalled: reads answer at once, a refund fails closed at once (503), never spends twice', async () => {
     const token = await stepUp(a);
     const { resumed } = await pauseRedis(redis.url, 7000);
     const started = Date.now();
@@ -123,8 +123,10 @@ describe('two processes sharing a real Redis', () => {
     expect(resultOf(list).structuredContent?.invoices).toHaveLength(10);
     expect(Date.now() - started).toBeLessThan(2000);
     const stalled = await pending;
-    expect([200, 503]).toContain(stalled.status);
-    if (stalled.status === 503) expect(stalled.headers.get('retry-after')).toMatch(/^\d+$/);
+    // The store's command timeout (about 1 s) answers, not the stall: 503 + Retry-After, fail closed.
+    expect(stalled.status).toBe(503);
+    expect(stalled.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(Date.now() - started).toBeLessThan(5000);
     await resumed;
     // Whatever the stalled one answered, the grant is good for one refund at most.
     const later = await refund(b, token, 'inv_1005');
