@@ -28,7 +28,7 @@ describe.concurrent.each(EXAMPLES)('%s: configuration', (name) => {
     expect(code).not.toBeNull();
     expect(stdout).not.toContain('listening on');
     expect(stderr).toContain(variable);
-  });
+  }, 60_000);
 
   it('counts empty variables as unset and starts with the embedded demo issuer', async () => {
     const example = await startExample(name, { ISSUER: '', JWKS_URI: '', AUDIENCE: '', REDIS_URL: '' });

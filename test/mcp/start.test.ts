@@ -41,7 +41,7 @@ describe('configuration errors exit non-zero, naming the variable, before listen
     expect(run.code).not.toBeNull();
     expect(run.stderr).toContain(variable);
     expect(run.stdout).not.toContain('listening on');
-  });
+  }, 60_000);
 });
 
 describe('empty values count as unset', () => {
