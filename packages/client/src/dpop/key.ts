@@ -12,7 +12,7 @@ import { ConfigurationError } from '../step-up/errors.js';
  * `{ keyPair }`: use this pair (e.g. one kept across restarts, or shared with the code that
  * obtains the baseline token); its public key must be extractable, as the proof carries it.
  */
-export type DpopOption = true | { readonly keyPair: CryptoKeyPair };
+export type DpopOption = true | { readonly keyPair: oauth.CryptoKeyPair };
 
 /** The fetch's DPoP key: a handle that signs proofs and keeps the server nonces, per origin. */
 export interface DpopKey {
@@ -25,8 +25,11 @@ const NO_CLIENT = {};
 // RFC 9449 §4.2: an asymmetric signature algorithm (the WebCrypto names oauth4webapi signs with).
 const SIGNING_ALGORITHMS = new Set(['ECDSA', 'Ed25519', 'RSA-PSS', 'RSASSA-PKCS1-v1_5']);
 
-function isCryptoKey(value: unknown, type: KeyType): value is CryptoKey {
-  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey && value.type === type;
+// Read off globalThis so that the types need neither the DOM library nor Node's globals.
+const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new (...args: never[]) => oauth.CryptoKey }).CryptoKey;
+
+function isCryptoKey(value: unknown, type: 'private' | 'public'): value is oauth.CryptoKey {
+  return CryptoKeyClass !== undefined && value instanceof CryptoKeyClass && value.type === type;
 }
 
 /** Checks the `dpop` option at creation; `undefined` when DPoP is not used. */
@@ -41,7 +44,7 @@ export function parseDpopOption(value: unknown): DpopKey | undefined {
       },
     };
   }
-  const keyPair = (value as { keyPair?: unknown } | null)?.keyPair as Partial<CryptoKeyPair> | undefined;
+  const keyPair = (value as { keyPair?: unknown } | null)?.keyPair as Partial<oauth.CryptoKeyPair> | undefined;
   if (typeof value !== 'object' || value === null || keyPair === undefined) {
     throw new ConfigurationError('dpop', 'must be true (generate a key) or { keyPair } (a WebCrypto CryptoKeyPair)');
   }
@@ -60,7 +63,7 @@ export function parseDpopOption(value: unknown): DpopKey | undefined {
   }
   let handle: oauth.DPoPHandle;
   try {
-    handle = oauth.DPoP(NO_CLIENT, keyPair as CryptoKeyPair);
+    handle = oauth.DPoP(NO_CLIENT, keyPair as oauth.CryptoKeyPair);
   } catch (cause) {
     throw new ConfigurationError(
       'dpop.keyPair',
