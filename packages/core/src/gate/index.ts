@@ -126,7 +126,6 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   };
   const gateTables = tablesFor(gateSchemes);
   const dpopOnlyTables = gateSchemes === 'dpop' ? gateTables : tablesFor('dpop');
-  const refusals = gateTables.bearer;
   const requiresDpop = (name: N) => gateSchemes === 'dpop' || actions.get(name).requireDpop;
   const actionChallenge = (name: N): ChallengeOptions =>
     requiresDpop(name) ? { ...challenge, schemes: 'dpop' } : challenge;
