@@ -135,6 +135,15 @@ describe('gate with DPoP (RFC 9449)', () => {
     expect(again.body.error).toBe('invalid_dpop_proof');
   });
 
+  it('the same request asked about twice (MCP: baseline, then tool) uses its proof once', async () => {
+    const gate = testGate(issuer, actions, { dpop: true });
+    const token = await boundToken();
+    const facts = dpopFacts(token, await makeProof(key, { token }));
+    expect((await gate.decide('read', facts)).allow).toBe(true);
+    expect((await gate.decide('refund', facts)).allow).toBe(true);
+    expect(refusal(await gate.decide('read', { ...facts })).code).toBe('dpop_proof_replayed');
+  });
+
   it('a refused request does not use up its proof', async () => {
     let refuse = true;
     const hooked = defineActions({

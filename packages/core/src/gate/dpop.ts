@@ -32,6 +32,12 @@ export class DpopStep {
   readonly #options: NormalizedDpop;
   readonly #nonces: DpopNonces | undefined;
   readonly #now: () => number;
+  /**
+   * Proofs already recorded for a request (by its facts object), so that an integration asking
+   * the gate about several actions for one request (the MCP guard: its baseline, then the
+   * tool's action) does not see its own proof as replayed.
+   */
+  readonly #recorded = new WeakMap<RequestFacts, VerifiedProof>();
   /** Refusals with the current nonce added, remade when the nonce rotates. */
   #withNonce = new WeakMap<Refusal, { nonce: string; refusal: Refusal }>();
 
@@ -60,9 +66,23 @@ export class DpopStep {
   }
 
   /** §11.1: records the proof's `jti` for as long as the proof could be accepted. */
-  consume(store: ReplayStore, proof: VerifiedProof, timeoutMs: number): Promise<ProofUse> {
+  async consume(store: ReplayStore, facts: RequestFacts, proof: VerifiedProof, timeoutMs: number): Promise<ProofUse> {
+    const recorded = this.#recorded.get(facts);
+    if (recorded !== undefined && recorded.jti === proof.jti && recorded.jkt === proof.jkt) {
+      // The same request, asked about again: its proof was recorded by the earlier decision.
+      return { first: true, release: () => {} };
+    }
     const expiresAt = (proof.iat + this.#options.past + 1) * 1000;
-    return consumeProof(store, proof, expiresAt, timeoutMs);
+    const use = await consumeProof(store, proof, expiresAt, timeoutMs);
+    if (!use.first) return use;
+    this.#recorded.set(facts, proof);
+    return {
+      first: true,
+      release: () => {
+        this.#recorded.delete(facts);
+        use.release();
+      },
+    };
   }
 
   /**

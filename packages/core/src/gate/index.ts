@@ -189,7 +189,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     let proofUse: ProofUse | undefined;
     if (proof !== undefined && dpop !== undefined) {
       // Recorded once everything else allowed the request, like a single-use token.
-      proofUse = await dpop.consume(replayStore as ReplayStore, proof, config.replayTimeout);
+      proofUse = await dpop.consume(replayStore as ReplayStore, context.facts, proof, config.replayTimeout);
       if (!proofUse.first) return tablesOf(entry).dpop.dpop_proof_replayed;
     }
     try {
