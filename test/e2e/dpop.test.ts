@@ -5,10 +5,18 @@
  * DPoP, `cnf.jkt`); a bound token refused as Bearer and with another key's proof, accepted with
  * the key.
  */
-import { cibaStepUp, type StepUpRequest, tokenEndpointStepUp } from '@actiongate/client';
+import {
+  cibaStepUp,
+  createStepUpFetch,
+  findChallenge,
+  type StepUpEvent,
+  type StepUpRequest,
+  tokenEndpointStepUp,
+} from '@actiongate/client';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../blackbox/support/example.js';
 import { autoDecide, type Stack, startStack } from './support/stack.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true };
@@ -34,6 +42,19 @@ function refundRequest(s: Stack, invoice: string, dpop: oauth.DPoPHandle): StepU
     url: `${s.api.url}/invoices/${invoice}/refund`,
     dpop,
   };
+}
+
+/** Sends `token` as DPoP with a proof by `dpop` (oauth4webapi); a refusal is returned, not thrown. */
+async function sendWithKey(dpop: oauth.DPoPHandle, token: string, method: string, url: string): Promise<Response> {
+  try {
+    return await oauth.protectedResourceRequest(token, method, new URL(url), undefined, undefined, {
+      ...insecure,
+      DPoP: dpop,
+    });
+  } catch (error) {
+    if (error instanceof oauth.WWWAuthenticateChallengeError) return error.response;
+    throw error;
+  }
 }
 
 const ciba = (s: Stack) =>
@@ -97,4 +118,77 @@ describe('the demo authorization server binds tokens requested with a proof', ()
     expect(direct.tokenType).toBe('DPoP');
     expect(decodeJwt(direct.accessToken).cnf).toEqual({ jkt: await serviceKey.calculateThumbprint() });
   });
+});
+
+const REFUNDS_NEED_DPOP = { ACCEPT_DPOP: '1', REFUND_REQUIRES_DPOP: '1' };
+
+describe.each(EXAMPLES)('%s with REFUND_REQUIRES_DPOP: the bound elevated token', (name) => {
+  it('fails as Bearer, fails with another key’s proof, and works with the key (the refusals changed nothing)', async () => {
+    const s = await stack(name, {}, REFUNDS_NEED_DPOP);
+    autoDecide(s, 'approve');
+    const dpop = oauth.DPoP({}, await oauth.generateKeyPair('ES256'));
+    const { accessToken } = await ciba(s)(refundRequest(s, 'inv_1001', dpop));
+    const url = `${s.api.url}/invoices/inv_1001/refund`;
+
+    const asBearer = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` } });
+    expect(asBearer.status).toBe(401);
+    expect(findChallenge(asBearer.headers, 'DPoP')).toBeDefined();
+
+    const thief = oauth.DPoP({}, await oauth.generateKeyPair('ES256'));
+    const withOtherKey = await sendWithKey(thief, accessToken, 'POST', url);
+    expect(withOtherKey.status).toBe(401);
+    expect(findChallenge(withOtherKey.headers, 'DPoP')?.error).toBe('invalid_token');
+
+    const withKey = await sendWithKey(dpop, accessToken, 'POST', url);
+    expect(withKey.status).toBe(200);
+    expect(await withKey.json()).toEqual({ id: 'inv_1001', status: 'refunded' });
+  });
+
+  it.each([
+    ['', REFUNDS_NEED_DPOP],
+    [' and the resource’s nonces (DPOP_NONCE)', { ...REFUNDS_NEED_DPOP, DPOP_NONCE: '1' }],
+  ])(
+    'the step-up fetch with a DPoP key%s: bound baseline, refund refused, CIBA binds the elevated token, one retry with a proof',
+    async (_, env) => {
+      const s = await stack(name, {}, env);
+      autoDecide(s, 'approve');
+      const keyPair = await oauth.generateKeyPair('ES256');
+      const dpop = oauth.DPoP({}, keyPair);
+      const baseline = await oauth.processClientCredentialsResponse(
+        s.metadata,
+        s.client,
+        await oauth.clientCredentialsGrantRequest(
+          s.metadata,
+          s.client,
+          s.clientAuth,
+          { scope: 'invoices:read', resource: s.audience },
+          { ...insecure, DPoP: dpop },
+        ),
+      );
+      const events: StepUpEvent[] = [];
+      const fetch = createStepUpFetch({
+        getToken: () => ({ accessToken: baseline.access_token, tokenType: 'DPoP' }),
+        heldScopes: ['invoices:read'],
+        allowedResources: [s.api.url],
+        dpop: { keyPair },
+        policy: {
+          scopes: ['payments:refund'],
+          authorizationDetailsTypes: ['payment_refund'],
+          acrValues: ['urn:actiongate:mfa'],
+        },
+        stepUp: ciba(s),
+        onEvent: (event) => events.push(event),
+      });
+      const list = await fetch(`${s.api.url}/invoices`);
+      expect(list.status).toBe(200);
+      const response = await fetch(`${s.api.url}/invoices/inv_1002/refund`, { method: 'POST' });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ id: 'inv_1002', status: 'refunded' });
+      expect(events.map((event) => event.type)).toEqual(['step-up:pending', 'step-up:approved']);
+      const approved = events[1];
+      if (approved?.type !== 'step-up:approved') throw new Error('no approved event');
+      expect(approved.token.tokenType).toBe('DPoP');
+      expect(decodeJwt(approved.token.accessToken).cnf).toEqual({ jkt: await dpop.calculateThumbprint() });
+    },
+  );
 });
