@@ -45,7 +45,7 @@ export function parseDpopOption(value: unknown): DpopKey | undefined {
     };
   }
   const keyPair = (value as { keyPair?: unknown } | null)?.keyPair as Partial<oauth.CryptoKeyPair> | undefined;
-  if (typeof value !== 'object' || value === null || keyPair === undefined) {
+  if (typeof value !== 'object' || value === null || typeof keyPair !== 'object' || keyPair === null) {
     throw new ConfigurationError('dpop', 'must be true (generate a key) or { keyPair } (a WebCrypto CryptoKeyPair)');
   }
   if (!isCryptoKey(keyPair.privateKey, 'private') || !isCryptoKey(keyPair.publicKey, 'public')) {
