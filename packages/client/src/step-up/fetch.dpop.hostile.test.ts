@@ -318,6 +318,20 @@ describe('DPoP, honest paths', () => {
     expect(a.seen[1]?.body).toBe('amount=1');
   });
 
+  it('a reused elevated token gets a fresh proof on every request', async () => {
+    routes.set('a /refund', refund);
+    const fetch = createStepUpFetch(options());
+    expect((await fetch(`${a.origin}/refund`, { method: 'POST' })).status).toBe(200);
+    expect((await fetch(`${a.origin}/refund`, { method: 'POST' })).status).toBe(200);
+    expect(as.seen).toHaveLength(1); // one approval, reused until it expires
+    const elevated = a.seen.filter((seen) => seen.authorization === 'DPoP elevated-1');
+    expect(elevated).toHaveLength(2);
+    const proofs = await Promise.all(
+      elevated.map((seen) => checkProof(seen.dpop, 'POST', `${a.origin}/refund`, 'elevated-1')),
+    );
+    expect(proofs[0]?.jti).not.toBe(proofs[1]?.jti);
+  });
+
   it('a generated key (dpop: true) binds and proves just the same', async () => {
     routes.set('a /refund', async (request, response, origin) => {
       const token = dpopToken(request.authorization);
