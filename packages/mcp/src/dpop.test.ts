@@ -48,6 +48,24 @@ describe('the MCP guard with DPoP', () => {
     expect(!again.allow && again.reason).toBe('dpop_proof_replayed');
   });
 
+  it('keeps use_dpop_nonce as the gate gave it: DPoP-Nonce and the error in the DPoP challenge', async () => {
+    const gate = createGate({
+      actions,
+      resource: RESOURCE,
+      realm: 'docs',
+      issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }],
+      dpop: { nonce: true },
+    });
+    const mcp = createMcpGuard({ gate, connect: 'connect', tools: { refund: 'tools.refund' } });
+    const token = await issuer.mint(RESOURCE, { scope: 'docs:read payments:refund', cnf: { jkt: key.jkt } });
+    const dpop = await makeProof(key, { token, htm: 'POST', htu: RESOURCE });
+    const refused = await mcp.check({ method: 'POST', path: '/mcp', authorization: `DPoP ${token}`, dpop, body: call });
+    if (refused.allow) throw new Error('allowed');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['dpop-nonce']).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(refused.headers['www-authenticate']).toContain('DPoP realm="docs", error="use_dpop_nonce"');
+  });
+
   it('refuses a tool call that requires DPoP when sent as Bearer', async () => {
     const token = await issuer.mint(RESOURCE, { scope: 'docs:read payments:refund' });
     const refused = await guard().check({ method: 'POST', path: '/mcp', authorization: `Bearer ${token}`, body: call });
