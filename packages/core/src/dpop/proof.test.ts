@@ -4,7 +4,7 @@ import { createProofKey, makeProof, type ProofKey } from '../../test/dpop.js';
 import { TokenRejectedError } from '../errors.js';
 import { DpopNonces } from './nonce.js';
 import { normalizeDpop } from './options.js';
-import { verifyProof } from './proof.js';
+import { ProofKeyCache, verifyProof } from './proof.js';
 
 const TOKEN = 'eyJ.access.token';
 const options = normalizeDpop(true, 'https://api.test/v1') as NonNullable<ReturnType<typeof normalizeDpop>>;
@@ -96,6 +96,22 @@ describe('verifyProof: RFC 9449 §4.3, each rule broken alone', () => {
     const proof = await makeProof(key, { token: TOKEN });
     const [h, p] = proof.split('.');
     expect(await reason(`${h}.${p}.${base64url.encode(new Uint8Array(64))}`)).toBe('dpop_proof_invalid');
+  });
+
+  it('with the key cached from an earlier proof, still refuses a signature by another key and another alg', async () => {
+    const keys = new ProofKeyCache();
+    const check = async (proof: string) => {
+      try {
+        return (await verifyProof(proof, request, options, undefined, Date.now(), keys)).jkt;
+      } catch (error) {
+        return (error as TokenRejectedError).reason;
+      }
+    };
+    expect(await check(await makeProof(key, { token: TOKEN }))).toBe(key.jkt);
+    expect(await check(await makeProof(key, { token: TOKEN }))).toBe(key.jkt);
+    const other = await createProofKey();
+    expect(await check(await makeProof(key, { token: TOKEN, signWith: other.privateKey }))).toBe('dpop_proof_invalid');
+    expect(await check(await makeProof(other, { token: TOKEN }))).toBe(other.jkt);
   });
 
   it('step 7: refuses a jwk with private members, a symmetric jwk, or no jwk', async () => {

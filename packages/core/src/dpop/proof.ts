@@ -5,6 +5,7 @@
  */
 import {
   base64url,
+  type CryptoKey,
   calculateJwkThumbprint,
   decodeProtectedHeader,
   EmbeddedJWK,
@@ -13,6 +14,7 @@ import {
   jwtVerify,
   type ProtectedHeaderParameters,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { RefusalDetail } from '../audit/detail.js';
 import { missing, notAccepted, wrongType } from '../audit/detail.js';
 import { TokenRejectedError } from '../errors.js';
@@ -44,6 +46,27 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const PUBLIC_KEY_TYPES = new Set(['EC', 'RSA', 'OKP']);
 const MAX_JTI_CHARS = 512;
+
+/** A proof key jose imported and checked (EmbeddedJWK), with its thumbprint. */
+interface ProofKey {
+  readonly key: CryptoKey;
+  readonly jkt: string;
+}
+
+/**
+ * Proof keys by `alg` and the exact `jwk` text, so that a client's repeated proofs skip the key
+ * import and thumbprint: the same text under the same `alg` passed EmbeddedJWK's checks before.
+ * Bounded, since anyone can send keys.
+ */
+export class ProofKeyCache {
+  readonly #cache = new LRUCache<string, ProofKey>({ max: 1000 });
+  get(id: string): ProofKey | undefined {
+    return this.#cache.get(id);
+  }
+  set(id: string, key: ProofKey): void {
+    this.#cache.set(id, key);
+  }
+}
 
 function reject(detail: RefusalDetail, cause?: unknown): never {
   throw new TokenRejectedError('dpop_proof_invalid', { detail, ...(cause === undefined ? {} : { cause }) });
@@ -114,6 +137,7 @@ export async function verifyProof(
   options: NormalizedDpop,
   nonces: DpopNonces | undefined,
   now: number,
+  keys: ProofKeyCache = new ProofKeyCache(),
 ): Promise<VerifiedProof> {
   const proof = singleProof(header);
   // Step 2: a well-formed compact JWS, bounded before parsing.
@@ -129,13 +153,20 @@ export async function verifyProof(
   const jwk = checkHeader(protectedHeader, options);
   // Step 6: the signature verifies with the key in `jwk`; jose also refuses a private or
   // unusable key, `crit` it does not know, and an `exp`/`nbf` a proof may carry.
+  const keyId = `${protectedHeader.alg}\n${JSON.stringify(jwk)}`;
+  const known = keys.get(keyId);
+  let imported: CryptoKey | undefined;
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
-      algorithms: [...options.algs],
-      currentDate: new Date(now),
-      clockTolerance: options.future,
-    }));
+    const verifyOptions = { algorithms: [...options.algs], currentDate: new Date(now), clockTolerance: options.future };
+    if (known !== undefined) ({ payload } = await jwtVerify(proof, known.key, verifyOptions));
+    else {
+      const embedded: typeof EmbeddedJWK = async (header, token) => {
+        imported = await EmbeddedJWK(header, token);
+        return imported;
+      };
+      ({ payload } = await jwtVerify(proof, embedded, verifyOptions));
+    }
   } catch (cause) {
     reject(notAccepted('signature', 'not valid', ['a valid signature by the proof key']), cause);
   }
@@ -151,11 +182,14 @@ export async function verifyProof(
       detail: nonce === undefined ? missing('nonce') : notAccepted('nonce', 'not current', ['the current nonce']),
     });
   }
-  let jkt: string;
-  try {
-    jkt = await calculateJwkThumbprint(jwk, 'sha256');
-  } catch (cause) {
-    reject(notAccepted('jwk', 'no thumbprint', ['a complete public key']), cause);
+  let jkt = known?.jkt;
+  if (jkt === undefined) {
+    try {
+      jkt = await calculateJwkThumbprint(jwk, 'sha256');
+    } catch (cause) {
+      reject(notAccepted('jwk', 'no thumbprint', ['a complete public key']), cause);
+    }
+    if (imported !== undefined) keys.set(keyId, { key: imported, jkt });
   }
   return {
     jkt,

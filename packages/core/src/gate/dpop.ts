@@ -7,7 +7,7 @@
 import type { Refusal } from '../challenge/refusal.js';
 import { DpopNonces } from '../dpop/nonce.js';
 import type { NormalizedDpop } from '../dpop/options.js';
-import { type VerifiedProof, verifyProof } from '../dpop/proof.js';
+import { ProofKeyCache, type VerifiedProof, verifyProof } from '../dpop/proof.js';
 import { consumeProof, type ProofUse } from '../dpop/replay.js';
 import { TokenRejectedError } from '../errors.js';
 import type { RequestFacts } from '../facts.js';
@@ -32,6 +32,7 @@ export class DpopStep {
   readonly #options: NormalizedDpop;
   readonly #nonces: DpopNonces | undefined;
   readonly #now: () => number;
+  readonly #keys = new ProofKeyCache();
   /**
    * Proofs already recorded for a request (by its facts object), so that an integration asking
    * the gate about several actions for one request (the MCP guard: its baseline, then the
@@ -55,6 +56,7 @@ export class DpopStep {
       this.#options,
       this.#nonces,
       this.#now(),
+      this.#keys,
     );
   }
 

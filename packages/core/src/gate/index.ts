@@ -9,7 +9,6 @@ import type { RefusalDetail } from '../audit/detail.js';
 import { emitDecision } from '../audit/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
 import {
-  buildCommonRefusals,
   buildRefusal,
   type ChallengeOptions,
   type ChallengeRequirement,
@@ -38,6 +37,7 @@ import { refusalFor, runChecks, runContextCheck, type Verdict } from './evaluate
 import { type GateOptions, normalizeGateOptions } from './options.js';
 import { type PreparedAction, prepareAction } from './prepare.js';
 import { consumeToken } from './single-use.js';
+import { type RefusalTables, refusalTables } from './tables.js';
 
 export type { PreparedAction } from './prepare.js';
 
@@ -114,18 +114,10 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   const gateSchemes: ChallengeSchemes =
     config.dpop === undefined ? 'bearer' : config.dpop.accept === 'only' ? 'dpop' : 'both';
   const challenge: ChallengeOptions = { ...config, schemes: gateSchemes, dpopAlgs: config.dpop?.algs };
-  // RFC 9449 §7.1: the error goes in the challenge of the scheme the request used, so each table
-  // is rendered per scheme; a DPoP-only action offers only the DPoP challenge.
-  type Tables = Readonly<Record<'bearer' | 'dpop', Readonly<Record<RefusalCode, Refusal>>>>;
-  const tablesFor = (schemes: ChallengeSchemes): Tables => {
-    const bearer = buildCommonRefusals({ ...challenge, schemes, used: 'bearer' });
-    return {
-      bearer,
-      dpop: schemes === 'bearer' ? bearer : buildCommonRefusals({ ...challenge, schemes, used: 'dpop' }),
-    };
-  };
-  const gateTables = tablesFor(gateSchemes);
-  const dpopOnlyTables = gateSchemes === 'dpop' ? gateTables : tablesFor('dpop');
+  // RFC 9449 §7.1: a DPoP-only action offers only the DPoP challenge.
+  const gateTables = refusalTables(challenge, gateSchemes);
+  const dpopOnlyTables =
+    gateSchemes === 'bearer' || gateSchemes === 'dpop' ? gateTables : refusalTables(challenge, 'dpop');
   const requiresDpop = (name: N) => gateSchemes === 'dpop' || actions.get(name).requireDpop;
   const actionChallenge = (name: N): ChallengeOptions =>
     requiresDpop(name) ? { ...challenge, schemes: 'dpop' } : challenge;
@@ -168,7 +160,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     return prepared.get(name) ?? prepareAction(actions.get(name), actionChallenge(name)); // `get` throws for unknown names
   }
 
-  const tablesOf = (entry: PreparedAction<N>): Tables =>
+  const tablesOf = (entry: PreparedAction<N>): RefusalTables =>
     requiresDpop(entry.action.name) ? dpopOnlyTables : gateTables;
 
   function allow(entry: PreparedAction<N>, token: VerifiedToken, headers?: Readonly<Record<string, string>>): Allow<N> {
