@@ -1,131 +1,22 @@
-/**
- * DPoP on the step-up fetch (RFC 9449), attacked with real servers on 127.0.0.1 and real proofs
- * by oauth4webapi, checked by independent code (test/dpop-proofs.ts): a resource that asks for
- * nonces forever, one that demands DPoP for a Bearer token, an authorization server that answers
- * a proof with a Bearer token, redirects out of the resource; then the honest paths.
- */
-import type { ServerResponse } from 'node:http';
-import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkProof, dpopToken } from '../../test/dpop-proofs.js';
-import { json, type Seen, startServer, type TestServer } from '../../test/servers.js';
-import { ConfigurationError, StepUpError } from './errors.js';
+import { describe, expect, it } from 'vitest';
+import {
+  a,
+  as,
+  b,
+  baseline,
+  c,
+  code,
+  countingStepUp,
+  keyPair,
+  options,
+  refund,
+  routes,
+  setAsMode,
+} from '../../test/dpop-fixture.js';
+import { checkProof } from '../../test/dpop-proofs.js';
+import { json } from '../../test/servers.js';
+import { ConfigurationError } from './errors.js';
 import { createStepUpFetch, type StepUpFetchOptions } from './fetch.js';
-import { tokenEndpointStepUp } from './token-endpoint.js';
-import type { StepUp } from './types.js';
-
-type Route = (request: Seen, response: ServerResponse, origin: string) => void | Promise<void>;
-const routes = new Map<string, Route>();
-let a: TestServer; // the resource the client trusts
-let b: TestServer; // a second allowed origin
-let c: TestServer; // an origin nobody trusts
-let as: TestServer; // the authorization server's token endpoint
-/** How the test authorization server answers a token request with a proof. */
-let asMode: 'bind' | 'bearer' | 'nonce' = 'bind';
-const bound = new Map<string, string>(); // token → the jkt it is bound to
-let issued = 0;
-
-const serve = (name: string) => async (request: Seen, response: ServerResponse) => {
-  const route = routes.get(`${name} ${request.path.split('?')[0]}`);
-  if (route === undefined) return json(response, 404, { error: 'not_found' });
-  await route(request, response, name === 'a' ? a.origin : name === 'b' ? b.origin : c.origin);
-};
-
-/** A route that wants a DPoP-bound elevated token: the baseline gets a step-up in the scheme it used. */
-const refund: Route = async (request, response, origin) => {
-  const token = dpopToken(request.authorization);
-  if (token === undefined) {
-    return json(response, 401, { error: 'x' }, { 'www-authenticate': 'Bearer realm="t", DPoP algs="ES256"' });
-  }
-  try {
-    const proof = await checkProof(request.dpop, request.method, `${origin}${request.path}`, token);
-    if (bound.get(token) !== proof.jkt) throw new Error('cnf.jkt');
-  } catch {
-    return json(
-      response,
-      401,
-      {},
-      { 'www-authenticate': 'Bearer realm="t", DPoP algs="ES256", error="invalid_token"' },
-    );
-  }
-  if (token.startsWith('baseline')) {
-    return json(
-      response,
-      403,
-      {},
-      { 'www-authenticate': 'Bearer realm="t", DPoP algs="ES256", error="insufficient_scope", scope="refund"' },
-    );
-  }
-  json(response, 200, { refunded: true });
-};
-
-let keyPair: CryptoKeyPair;
-let jkt: string;
-const baseline = () => ({ accessToken: 'baseline-1', tokenType: 'DPoP' as const });
-
-const authorizationServer = (): oauth.AuthorizationServer => ({
-  issuer: as.origin,
-  token_endpoint: `${as.origin}/token`,
-});
-const stepUp = (): StepUp =>
-  tokenEndpointStepUp({
-    authorizationServer: authorizationServer(),
-    client: { client_id: 'c' },
-    clientAuth: oauth.None(),
-    allowInsecureRequests: true,
-  });
-
-const options = (overrides: Partial<StepUpFetchOptions> = {}): StepUpFetchOptions => ({
-  allowedResources: [a.origin, b.origin],
-  getToken: baseline,
-  policy: { scopes: ['refund'] },
-  dpop: { keyPair },
-  stepUp: stepUp(),
-  ...overrides,
-});
-
-beforeAll(async () => {
-  keyPair = await oauth.generateKeyPair('ES256');
-  jkt = await oauth.DPoP({}, keyPair).calculateThumbprint();
-  [a, b, c] = await Promise.all([startServer(serve('a')), startServer(serve('b')), startServer(serve('c'))]);
-  as = await startServer(async (request, response) => {
-    if (request.method !== 'POST' || request.path !== '/token') return json(response, 404, {});
-    const token = `elevated-${++issued}`;
-    if (request.dpop === undefined) return json(response, 200, { access_token: token, token_type: 'Bearer' });
-    const proof = await checkProof(request.dpop, 'POST', `${as.origin}/token`);
-    if (asMode === 'nonce' && proof.nonce !== 'as-nonce-1') {
-      return json(response, 400, { error: 'use_dpop_nonce' }, { 'dpop-nonce': 'as-nonce-1' });
-    }
-    if (asMode === 'bearer') return json(response, 200, { access_token: token, token_type: 'Bearer', expires_in: 60 });
-    bound.set(token, proof.jkt);
-    json(response, 200, { access_token: token, token_type: 'DPoP', expires_in: 60 });
-  });
-});
-
-afterAll(() => Promise.all([a, b, c, as].map((server) => server.close())));
-
-beforeEach(() => {
-  for (const server of [a, b, c, as]) server.seen.length = 0;
-  routes.clear();
-  asMode = 'bind';
-  issued = 0;
-  bound.clear();
-  bound.set('baseline-1', jkt);
-});
-
-/** A step-up that must not be reached: counts and fails. */
-const countingStepUp =
-  (count: () => void): StepUp =>
-  async () => {
-    count();
-    throw new StepUpError('failed', 'not expected');
-  };
-
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof StepUpError ? error.code : String(error)),
-  );
 
 describe('DPoP, hostile: the client never loops, never downgrades, never leaks a proof', () => {
   it('a resource that answers use_dpop_nonce forever gets one retry with its nonce, then the caller gets the 401', async () => {
@@ -179,7 +70,7 @@ describe('DPoP, hostile: the client never loops, never downgrades, never leaks a
 
   it('an authorization server that answers a proof with token_type Bearer: token_not_bound, and that token is never sent', async () => {
     routes.set('a /refund', refund);
-    asMode = 'bearer';
+    setAsMode('bearer');
     const fetch = createStepUpFetch(options());
     expect(await code(fetch(`${a.origin}/refund`, { method: 'POST' }))).toBe('token_not_bound');
     expect(as.seen).toHaveLength(1);
@@ -300,80 +191,5 @@ describe('DPoP, hostile: the client never loops, never downgrades, never leaks a
     expect(() =>
       createStepUpFetch(options({ dpop: { keyPair: { privateKey: hidden.privateKey, publicKey } } })),
     ).toThrow(/"dpop.keyPair"/);
-  });
-});
-
-describe('DPoP, honest paths', () => {
-  it('binds the elevated token to the key at the token endpoint and presents it with a proof for the URL', async () => {
-    routes.set('a /refund', refund);
-    const fetch = createStepUpFetch(options());
-    const response = await fetch(`${a.origin}/refund?id=1`, { method: 'POST', body: 'amount=1' });
-    expect(response.status).toBe(200);
-    expect(as.seen).toHaveLength(1);
-    const tokenProof = await checkProof(as.seen[0]?.dpop, 'POST', `${as.origin}/token`);
-    expect(tokenProof.jkt).toBe(jkt);
-    expect(a.seen.map((seen) => seen.authorization)).toEqual(['DPoP baseline-1', 'DPoP elevated-1']);
-    const proof = await checkProof(a.seen[1]?.dpop, 'POST', `${a.origin}/refund`, 'elevated-1');
-    expect(proof.jkt).toBe(jkt);
-    expect(a.seen[1]?.body).toBe('amount=1');
-  });
-
-  it('a reused elevated token gets a fresh proof on every request', async () => {
-    routes.set('a /refund', refund);
-    const fetch = createStepUpFetch(options());
-    expect((await fetch(`${a.origin}/refund`, { method: 'POST' })).status).toBe(200);
-    expect((await fetch(`${a.origin}/refund`, { method: 'POST' })).status).toBe(200);
-    expect(as.seen).toHaveLength(1); // one approval, reused until it expires
-    const elevated = a.seen.filter((seen) => seen.authorization === 'DPoP elevated-1');
-    expect(elevated).toHaveLength(2);
-    const proofs = await Promise.all(
-      elevated.map((seen) => checkProof(seen.dpop, 'POST', `${a.origin}/refund`, 'elevated-1')),
-    );
-    expect(proofs[0]?.jti).not.toBe(proofs[1]?.jti);
-  });
-
-  it('a generated key (dpop: true) binds and proves just the same', async () => {
-    routes.set('a /refund', async (request, response, origin) => {
-      const token = dpopToken(request.authorization);
-      if (token === undefined) {
-        return json(response, 403, {}, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="refund"' });
-      }
-      const proof = await checkProof(request.dpop, 'POST', `${origin}/refund`, token);
-      json(response, bound.get(token) === proof.jkt ? 200 : 401, {});
-    });
-    const fetch = createStepUpFetch(options({ dpop: true, getToken: () => 'bearer-1' }));
-    expect((await fetch(`${a.origin}/refund`, { method: 'POST' })).status).toBe(200);
-    expect(a.seen.map((seen) => seen.authorization)).toEqual(['Bearer bearer-1', 'DPoP elevated-1']);
-    expect(bound.get('elevated-1')).not.toBe(jkt); // its own key, not the test's
-  });
-
-  it('an authorization server that asks for a nonce gets the token request once more, with it', async () => {
-    routes.set('a /refund', refund);
-    asMode = 'nonce';
-    const response = await createStepUpFetch(options())(`${a.origin}/refund`, { method: 'POST' });
-    expect(response.status).toBe(200);
-    expect(as.seen).toHaveLength(2);
-    expect((await checkProof(as.seen[1]?.dpop, 'POST', `${as.origin}/token`)).nonce).toBe('as-nonce-1');
-  });
-
-  it('a redirect within the resource gets a fresh proof for each hop', async () => {
-    routes.set('a /old', (_, response) => {
-      response.writeHead(308, { location: '/new' }).end();
-    });
-    routes.set('a /new', (_, response) => json(response, 200, {}));
-    expect((await createStepUpFetch(options())(`${a.origin}/old`, { method: 'PUT', body: 'b' })).status).toBe(200);
-    const [old, renewed] = await Promise.all([
-      checkProof(a.seen[0]?.dpop, 'PUT', `${a.origin}/old`, 'baseline-1'),
-      checkProof(a.seen[1]?.dpop, 'PUT', `${a.origin}/new`, 'baseline-1'),
-    ]);
-    expect(old.jti).not.toBe(renewed.jti);
-    expect(a.seen[1]?.body).toBe('b');
-  });
-
-  it('redirect: "error" still fails on a redirect with a DPoP token, as fetch does', async () => {
-    routes.set('a /old', (_, response) => {
-      response.writeHead(308, { location: '/new' }).end();
-    });
-    await expect(createStepUpFetch(options())(`${a.origin}/old`, { redirect: 'error' })).rejects.toThrow(TypeError);
   });
 });
