@@ -181,6 +181,18 @@ describe('gate with DPoP (RFC 9449)', () => {
     expect(rotated.headers?.['dpop-nonce']).not.toBe(nonce);
   });
 
+  it('publishes the DPoP algorithms in the RFC 9728 metadata, and dpop_bound_access_tokens_required when DPoP-only', () => {
+    expect(testGate(issuer, actions, { dpop: true }).metadata).toMatchObject({
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'PS256', 'RS256'],
+    });
+    expect(testGate(issuer, actions, { dpop: true }).metadata).not.toHaveProperty('dpop_bound_access_tokens_required');
+    expect(testGate(issuer, actions, { dpop: { accept: 'only', algs: ['ES256'] } }).metadata).toMatchObject({
+      dpop_signing_alg_values_supported: ['ES256'],
+      dpop_bound_access_tokens_required: true,
+    });
+    expect(testGate(issuer, bearerOnly).metadata).not.toHaveProperty('dpop_signing_alg_values_supported');
+  });
+
   it("accept: 'only' makes every action DPoP-only", async () => {
     const gate = testGate(issuer, actions, { dpop: { accept: 'only' } });
     const token = await issuer.mint({ scope: 'invoices:read' });

@@ -28,6 +28,14 @@ export function checkBearerBinding(token: VerifiedToken): void {
   if (boundKey(token) !== undefined) throw new TokenRejectedError('token_dpop_bound');
 }
 
+/** RFC 9728 §2: the proof algorithms, and whether only DPoP-bound tokens are accepted. */
+export function dpopMetadata(options: NormalizedDpop): Record<string, unknown> {
+  return {
+    dpop_signing_alg_values_supported: [...options.algs],
+    ...(options.accept === 'only' ? { dpop_bound_access_tokens_required: true } : {}),
+  };
+}
+
 export class DpopStep {
   readonly #options: NormalizedDpop;
   readonly #nonces: DpopNonces | undefined;
@@ -100,7 +108,12 @@ export class DpopStep {
   /** §8: a `use_dpop_nonce` refusal carries the nonce to use, in `DPoP-Nonce`. */
   async withNonce(refusal: Refusal): Promise<Refusal> {
     if (this.#nonces === undefined) return refusal;
-    const nonce = await this.#nonces.current();
+    let nonce: string;
+    try {
+      nonce = await this.#nonces.current();
+    } catch {
+      return refusal; // still a refusal: the gate never rejects
+    }
     const cached = this.#withNonce.get(refusal);
     if (cached?.nonce === nonce) return cached.refusal;
     const withNonce = Object.freeze({

@@ -32,7 +32,7 @@ import type { ReplayStore } from '../replay/types.js';
 import { withTokenCache } from '../verify/cache.js';
 import { type AccessTokenClaims, createVerifier, type VerifiedToken } from '../verify/index.js';
 import { auditEvent } from './audit-event.js';
-import { checkBearerBinding, DpopStep } from './dpop.js';
+import { checkBearerBinding, DpopStep, dpopMetadata } from './dpop.js';
 import { refusalFor, runChecks, runContextCheck, type Verdict } from './evaluate.js';
 import { type GateOptions, normalizeGateOptions } from './options.js';
 import { type PreparedAction, prepareAction } from './prepare.js';
@@ -265,7 +265,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       entry = typeof target === 'string' ? (prepared.get(target) as PreparedAction<N>) : target;
       const code = refusalCodeFor(error);
       decision = keysUnavailableRefusal(error) ?? tablesOf(entry)[viaDpop ? 'dpop' : 'bearer'][code];
-      if (code === 'dpop_nonce_required' && dpop !== undefined) decision = await dpop.withNonce(decision);
+      if (code === 'dpop_nonce_required' && dpop !== undefined) decision = await dpop.withNonce(decision as Refusal);
       if (error instanceof TokenRejectedError) detail = error.detail;
       else cause = error;
     }
@@ -288,7 +288,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
         ...(config.allowBodyToken ? ['body'] : []),
         ...(config.allowQueryToken ? ['query'] : []),
       ],
-      extra: options.metadata,
+      extra: config.dpop === undefined ? options.metadata : { ...dpopMetadata(config.dpop), ...options.metadata },
     }),
     metadataUrl: metadataUrlFor(config.resource),
     metadataPath: metadataPathFor(config.resource),
