@@ -55,6 +55,17 @@ it('pnpm demo runs the story end to end and exits 0 in under 20 s', async () => 
   expect(stdout).toContain('POST /invoices/inv_1001/refund → 200 {"id":"inv_1001","status":"refunded"}');
   expect(stdout).toContain('→ 401 The access token was already used');
   expect(stdout).toContain('StepUpError denied');
+  // DPoP (RFC 9449): the tokens are bound to the client's key, and a copied elevated token is refused
+  // by the invoice API itself, as Bearer and with a proof by another key; the refund then succeeds.
+  expect(stdout).toMatch(/baseline token: scope invoices:read, valid an hour, token_type dpop, bound to the key/);
+  expect(stdout).toContain(
+    'An attacker who copied the elevated token as it was issued replays it first, without the key',
+  );
+  expect(stdout).toContain('as Bearer: POST /invoices/inv_1001/refund → 401');
+  expect(stdout).toContain('with a DPoP proof by his own key: → 401');
+  expect(stdout).toMatch(/WWW-Authenticate: .*DPoP .*error="invalid_token"/);
+  expect(stdout).toContain('GET /invoices/inv_1001 → 200, status open');
+  expect(stdout).toContain('= the client key');
 
   // oidc-provider 8 supports every LTS line from 18 ("Hydrogen") on, so on any supported Node
   // it prints no runtime notice, and the demo configures everything it would otherwise warn

@@ -52,6 +52,12 @@ export interface AuthorizationServerOptions {
   readonly approvalAcr?: string;
   /** Answer the first N polls of each request with `slow_down` (to exercise clients). Default 0. */
   readonly slowDownFirstPolls?: number;
+  /**
+   * Require a server nonce in DPoP proofs at the token endpoint (RFC 9449 §8: the first request
+   * with a proof gets `use_dpop_nonce` and a `DPoP-Nonce`), to exercise clients. Default false.
+   * DPoP itself is always on: a token request with a proof gets a token bound to its key.
+   */
+  readonly dpopNonces?: boolean;
 }
 
 export interface ServiceClient {
@@ -121,6 +127,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     baselineTtl: 3600,
     elevatedTtl: options.elevatedTtl ?? 300,
     approvalTtl: options.approvalTtl ?? 120,
+    dpopNonces: options.dpopNonces ?? false,
     clients: [
       {
         client_id: clientId,

@@ -2,7 +2,8 @@
  * The oidc-provider configuration: RFC 9068 JWT access tokens for registered resources
  * (RFC 8707 resource indicators), baseline tokens by client credentials, elevated tokens by
  * CIBA (poll mode) carrying RFC 9396 authorization details, `acr` and `auth_time`, with a
- * short lifetime.
+ * short lifetime. A token request with a DPoP proof (RFC 9449 §5), by either grant, gets a token
+ * bound to the proof's key: `token_type` DPoP and `cnf.jkt` in the JWT (§6.1).
  */
 import { randomBytes } from 'node:crypto';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
@@ -46,6 +47,8 @@ export interface ProviderSettings {
   ) => Promise<void>;
   /** Called before a CIBA request is stored: the place to refuse (rate limit) without prompting. */
   readonly admitBackchannelRequest: (accountId: string, clientId: string) => void;
+  /** RFC 9449 §8: require a nonce of the server's in every DPoP proof at the token endpoint. */
+  readonly dpopNonces: boolean;
 }
 
 /** RFC 9396 types this server knows, each with its own check beyond the common fields. */
@@ -107,6 +110,11 @@ export function createProvider(settings: ProviderSettings): Provider {
     },
     features: {
       devInteractions: { enabled: false },
+      // RFC 9449: a proof on the token request binds the token; without one, Bearer as before.
+      dPoP: {
+        enabled: true,
+        ...(settings.dpopNonces ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+      },
       clientCredentials: { enabled: true },
       introspection: { enabled: false },
       revocation: { enabled: false },

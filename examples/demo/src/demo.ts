@@ -4,17 +4,19 @@
  * challenge names; the user, signed in to the authorization server's inbox from her device,
  * approves there over HTTP (automatically, or asked on the terminal with --interactive);
  * a short-lived elevated token makes the refund succeed; its replay is refused; a denied
- * approval ends cleanly.
+ * approval ends cleanly. Every token is bound to the client's DPoP key (RFC 9449), and refunds
+ * accept only bound tokens: an attacker who copies the elevated token cannot use it.
  */
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
-import { cibaStepUp, createStepUpFetch, findBearerChallenge, StepUpError } from '@actiongate/client';
+import { cibaStepUp, createStepUpFetch, findChallenge, StepUpError } from '@actiongate/client';
 import { DEMO_USERS, startAuthorizationServer } from '@actiongate-examples/authorization-server';
 import { invoiceScopes } from '@actiongate-examples/invoices-kit';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { startApi } from './api-process.js';
 import { ApproverDevice, type InboxApproval } from './approver-device.js';
+import { replayWithoutKey, sendWithKey } from './dpop.js';
 import { bold, cyan, detail, dim, green, red, say } from './narrate.js';
 
 const interactive = process.argv.includes('--interactive');
@@ -38,6 +40,8 @@ const api = await startApi({
   ISSUER: as.issuer,
   JWKS_URI: as.jwksUri,
   AUDIENCE: audience,
+  ACCEPT_DPOP: '1',
+  REFUND_REQUIRES_DPOP: '1',
 });
 const terminal = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
 
@@ -71,41 +75,73 @@ alice.watch(
   },
 );
 
+/** Mallory copied the elevated token as it was issued (a log line, a proxy): without the key it is useless. */
+async function attackerScene(token: string, client: { dpop: oauth.DPoPHandle; baseline: string }): Promise<void> {
+  say('An attacker who copied the elevated token as it was issued replays it first, without the key');
+  const url = `${api.url}/invoices/inv_1001/refund`;
+  const { asBearer, withOwnKey } = await replayWithoutKey(token, 'POST', url);
+  const challenge = (response: Response) => response.headers.get('www-authenticate');
+  detail(`as Bearer: POST /invoices/inv_1001/refund → ${red(String(asBearer.status))}`);
+  detail(dim(`WWW-Authenticate: ${challenge(asBearer)}`));
+  detail(`with a DPoP proof by his own key: → ${red(String(withOwnKey.status))}`);
+  detail(dim(`WWW-Authenticate: ${challenge(withOwnKey)}`));
+  // Read back with the client's own (baseline) token and key: a refused request has no effect.
+  const invoice = await sendWithKey(client.dpop, client.baseline, 'GET', `${api.url}/invoices/inv_1001`);
+  detail(
+    `GET /invoices/inv_1001 → ${invoice.status}, status ${((await invoice.json()) as { status?: string }).status}`,
+  );
+}
+
 try {
   say(`An authorization server (${as.issuer}) and the Express invoice API (${api.url}) are up`);
   const issuer = new URL(as.issuer);
   const metadata = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
   const client = { client_id: as.clientId };
   const clientAuth = oauth.ClientSecretPost(as.clientSecret);
+  // RFC 9449: the client's key; WebCrypto will not export its private half, so it cannot be copied.
+  const keyPair = await oauth.generateKeyPair('ES256', { extractable: false });
+  const dpop = oauth.DPoP({}, keyPair); // oauth4webapi reads only a clock skew from the client
+  const thumbprint = await dpop.calculateThumbprint();
+  detail(`the client's DPoP key: ES256, private key not extractable, thumbprint ${thumbprint}`);
   const grant = await oauth.clientCredentialsGrantRequest(
     metadata,
     client,
     clientAuth,
     { scope: 'invoices:read', resource: audience },
-    insecure,
+    { ...insecure, DPoP: dpop },
   );
-  const baseline = (await oauth.processClientCredentialsResponse(metadata, client, grant)).access_token;
-  detail(`baseline token: scope ${bold('invoices:read')}, valid an hour`);
+  const issued = await oauth.processClientCredentialsResponse(metadata, client, grant);
+  const baseline = issued.access_token;
+  detail(
+    `baseline token: scope ${bold('invoices:read')}, valid an hour, token_type ${issued.token_type}, bound to the key (cnf.jkt ${(decodeJwt(baseline).cnf as { jkt?: string } | undefined)?.jkt})`,
+  );
 
-  say('The baseline token lists invoices');
-  const list = await fetch(`${api.url}/invoices`, { headers: { authorization: `Bearer ${baseline}` } });
+  say('The baseline token lists invoices (with a DPoP proof by the key)');
+  const list = await sendWithKey(dpop, baseline, 'GET', `${api.url}/invoices`);
   detail(
     `GET /invoices → ${green(String(list.status))}, ${((await list.json()) as { invoices: unknown[] }).invoices.length} invoices`,
   );
 
   say('A refund with the baseline token is refused, and the challenge says exactly what is missing');
-  const refused = await fetch(`${api.url}/invoices/inv_1001/refund`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${baseline}` },
-  });
+  const refused = await sendWithKey(dpop, baseline, 'POST', `${api.url}/invoices/inv_1001/refund`);
   detail(`POST /invoices/inv_1001/refund → ${red(String(refused.status))}`);
   detail(dim(`WWW-Authenticate: ${refused.headers.get('www-authenticate')}`));
   detail(dim(`body: ${await refused.text()}`));
 
-  say('The client steps up: one approval request for exactly that, through CIBA');
+  say('The client steps up: one approval request for exactly that, through CIBA, bound to its key');
   let elevated = '';
+  const ciba = cibaStepUp({
+    authorizationServer: metadata,
+    client,
+    clientAuth,
+    loginHint: 'alice',
+    resource: () => audience,
+    allowInsecureRequests: true,
+  });
+  let attacked = false;
   const stepUpFetch = createStepUpFetch({
-    getToken: () => baseline,
+    getToken: () => ({ accessToken: baseline, tokenType: 'DPoP' }),
+    dpop: { keyPair },
     heldScopes: ['invoices:read'],
     allowedResources: [api.url],
     policy: {
@@ -113,14 +149,14 @@ try {
       authorizationDetailsTypes: ['payment_refund'],
       acrValues: ['urn:actiongate:mfa'],
     },
-    stepUp: cibaStepUp({
-      authorizationServer: metadata,
-      client,
-      clientAuth,
-      loginHint: 'alice',
-      resource: () => audience,
-      allowInsecureRequests: true,
-    }),
+    async stepUp(request) {
+      const token = await ciba(request);
+      if (!attacked) {
+        attacked = true;
+        await attackerScene(token.accessToken, { dpop, baseline });
+      }
+      return token;
+    },
     onEvent: (event) => {
       if (event.type === 'step-up:approved') elevated = event.token.accessToken;
     },
@@ -137,23 +173,23 @@ try {
     process.exit(0);
   }
 
-  say('The elevated token is short-lived, strongly authenticated and bound to this invoice');
+  say('The elevated token is short-lived, strongly authenticated, bound to this invoice and to the key');
   const claims = decodeJwt(elevated);
   detail(
     `sub ${claims.sub}, scope ${claims.scope}, acr ${claims.acr}, lifetime ${Number(claims.exp) - Number(claims.iat)} s`,
   );
   detail(`authorization_details ${JSON.stringify(claims.authorization_details)}`);
+  detail(
+    `cnf ${JSON.stringify(claims.cnf)} ${(claims.cnf as { jkt?: string } | undefined)?.jkt === thumbprint ? green('= the client key') : red('NOT the client key')}`,
+  );
 
-  say('The client retried once with it, and the refund succeeds');
+  say('The client retried once with it and a proof by its key, and the refund succeeds');
   detail(`POST /invoices/inv_1001/refund → ${green(String(refund.status))} ${await refund.text()}`);
 
-  say('The same elevated token, replayed, is refused: it was good for one use');
-  const replay = await fetch(`${api.url}/invoices/inv_1001/refund`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${elevated}` },
-  });
+  say('The same elevated token, replayed even with the key, is refused: it was good for one use');
+  const replay = await sendWithKey(dpop, elevated, 'POST', `${api.url}/invoices/inv_1001/refund`);
   detail(
-    `POST /invoices/inv_1001/refund → ${red(String(replay.status))} ${findBearerChallenge(replay.headers)?.errorDescription}`,
+    `POST /invoices/inv_1001/refund → ${red(String(replay.status))} ${findChallenge(replay.headers, 'DPoP')?.errorDescription}`,
   );
 
   say('A refund the user does not approve ends cleanly');

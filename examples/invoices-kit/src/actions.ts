@@ -3,25 +3,35 @@ import { defineActions } from '@actiongate/core';
 /** RFC 9470 `acr` of a strong (multi-factor) authentication, as the demo authorization server issues it. */
 export const MFA = 'urn:actiongate:mfa';
 
-/** The invoice API's actions, declared once (shared/invoice-api.md, "Routes and actions"). */
-export const invoiceActions = defineActions({
-  'invoices.list': { scopes: ['invoices:read'] },
-  'invoices.read': { scopes: ['invoices:read'] },
-  'invoices.export': { anyOf: ['invoices:export', 'invoices:admin'] },
-  'invoices.delete': { scopes: ['invoices:write', 'invoices:delete'], maxTokenAge: 300 },
-  'invoices.refund': {
-    scopes: ['payments:refund'],
-    // RFC 9396: the approval is for this one invoice.
-    authorizationDetails: ({ params }) => ({
-      type: 'payment_refund',
-      actions: ['refund'],
-      identifier: String(params.id),
-    }),
-    userAuthentication: { acrValues: [MFA], maxAge: 600 },
-    maxTokenAge: 300,
-    singleUse: true,
-  },
-});
+/**
+ * The invoice API's actions, declared once (shared/invoice-api.md, "Routes and actions");
+ * `refundRequiresDpop`: a refund accepts only DPoP-bound tokens ("Sender-constrained and opaque tokens").
+ */
+export function defineInvoiceActions(options: { readonly refundRequiresDpop?: boolean } = {}) {
+  return defineActions({
+    'invoices.list': { scopes: ['invoices:read'] },
+    'invoices.read': { scopes: ['invoices:read'] },
+    'invoices.export': { anyOf: ['invoices:export', 'invoices:admin'] },
+    'invoices.delete': { scopes: ['invoices:write', 'invoices:delete'], maxTokenAge: 300 },
+    'invoices.refund': {
+      scopes: ['payments:refund'],
+      // RFC 9396: the approval is for this one invoice.
+      authorizationDetails: ({ params }) => ({
+        type: 'payment_refund',
+        actions: ['refund'],
+        identifier: String(params.id),
+      }),
+      userAuthentication: { acrValues: [MFA], maxAge: 600 },
+      maxTokenAge: 300,
+      singleUse: true,
+      // RFC 9449: only a token bound to the client's key, with a proof of that key, may refund.
+      ...(options.refundRequiresDpop === true ? { requireDpop: true } : {}),
+    },
+  });
+}
+
+/** The invoice API's actions as the contract's base section has them. */
+export const invoiceActions = defineInvoiceActions();
 
 export type InvoiceAction = (typeof invoiceActions.names)[number];
 

@@ -11,6 +11,12 @@ export interface ExampleConfig {
   /** `undefined`: `http://HOST:PORT` once the real port is known. */
   readonly audience: string | undefined;
   readonly redisUrl: string | undefined;
+  /** DPoP (RFC 9449) beside Bearer: `ACCEPT_DPOP`, implied by the two below. */
+  readonly acceptDpop: boolean;
+  /** `DPOP_NONCE`: server nonces required in proofs. */
+  readonly dpopNonce: boolean;
+  /** `REFUND_REQUIRES_DPOP`: `invoices.refund` accepts only DPoP-bound tokens. */
+  readonly refundRequiresDpop: boolean;
 }
 
 export class ExampleConfigError extends Error {
@@ -61,5 +67,9 @@ export function readConfig(env: Env): ExampleConfig {
   const audience = url(env, 'AUDIENCE', ['http:', 'https:']);
   if (audience?.includes('#')) throw new ExampleConfigError('AUDIENCE', 'must not contain a fragment');
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
-  return { port, host, issuer, jwksUri, audience, redisUrl };
+  // Switches: any non-empty value turns them on.
+  const dpopNonce = read(env, 'DPOP_NONCE') !== undefined;
+  const refundRequiresDpop = read(env, 'REFUND_REQUIRES_DPOP') !== undefined;
+  const acceptDpop = read(env, 'ACCEPT_DPOP') !== undefined || dpopNonce || refundRequiresDpop;
+  return { port, host, issuer, jwksUri, audience, redisUrl, acceptDpop, dpopNonce, refundRequiresDpop };
 }

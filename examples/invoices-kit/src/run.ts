@@ -6,7 +6,7 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGate, type Gate, type ReplayStore } from '@actiongate/core';
 import { RedisReplayStore } from '@actiongate/redis';
-import { type InvoiceAction, invoiceActions } from './actions.js';
+import { defineInvoiceActions, type InvoiceAction } from './actions.js';
 import { type ExampleConfig, ExampleConfigError, readConfig } from './config.js';
 import { InvoiceStore } from './invoices.js';
 
@@ -36,9 +36,12 @@ function buildGate(
   audience: string,
   issuer: { readonly issuer: string; readonly jwksUri: string },
   replayStore: ReplayStore | undefined,
+  config: ExampleConfig,
 ): Gate<InvoiceAction> {
   return createGate({
-    actions: invoiceActions,
+    actions: defineInvoiceActions({ refundRequiresDpop: config.refundRequiresDpop }),
+    // RFC 9449: htu is matched against AUDIENCE's origin (the default); proof jtis go to the replay store.
+    ...(config.acceptDpop ? { dpop: { nonce: config.dpopNonce } } : {}),
     resource: audience,
     realm: 'invoices',
     // Without REDIS_URL, single-use token ids are recorded in this process's memory.
@@ -75,7 +78,7 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
       config.redisUrl === undefined
         ? undefined
         : new RedisReplayStore({ url: config.redisUrl, readyTimeout: REDIS_READY_TIMEOUT_MS });
-    gate = buildGate(audience, issuer, redis);
+    gate = buildGate(audience, issuer, redis, config);
   } catch (error) {
     server.close();
     fail(error instanceof Error ? error.message : String(error));

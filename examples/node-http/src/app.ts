@@ -7,7 +7,7 @@
  * challenge headers and JSON body.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { accessTokenParameter, authorizationFields, type Gate, type RequestFacts } from '@actiongate/core';
+import { accessTokenParameter, authorizationFields, dpopFields, type Gate, type RequestFacts } from '@actiongate/core';
 
 /** Bodies larger than this are refused with 413 before they are parsed. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -64,6 +64,8 @@ export async function requestFacts(
     method: req.method ?? 'GET',
     path: url.pathname,
     authorization: authorizationFields(req.rawHeaders),
+    // RFC 9449 §4.1: every DPoP proof field, so that a repeated one is refused (used when the gate accepts DPoP).
+    dpop: dpopFields(req.rawHeaders),
     queryAccessToken: url.search === '' ? undefined : queryAccessToken(url.searchParams),
     bodyAccessToken,
     bodyIsForm: body.isForm,
@@ -107,7 +109,9 @@ export function createListener(gate: Gate<InvoiceActions>): RequestListener {
     // A refusal: its status, its challenge (`www-authenticate`, `retry-after` on 503) and its JSON body.
     if (!decision.allow) return sendJson(res, decision.status, decision.body, decision.headers);
 
-    if (route.action === list) return sendJson(res, 200, { invoices: [], sub: decision.auth.claims.sub });
-    return sendJson(res, 200, { id: route.params['id'], status: 'refunded' });
+    // An allowed request may carry headers too: a fresh `dpop-nonce` (RFC 9449 §9).
+    const headers = decision.headers ?? {};
+    if (route.action === list) return sendJson(res, 200, { invoices: [], sub: decision.auth.claims.sub }, headers);
+    return sendJson(res, 200, { id: route.params['id'], status: 'refunded' }, headers);
   };
 }

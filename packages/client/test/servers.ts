@@ -6,6 +6,8 @@ export interface Seen {
   readonly method: string;
   readonly path: string;
   readonly authorization: string | undefined;
+  /** The `DPoP` proof header (RFC 9449 §4.1), when one was sent. */
+  readonly dpop?: string | undefined;
   readonly body: string;
 }
 
@@ -33,6 +35,7 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       authorization: req.headers.authorization,
+      dpop: req.headers.dpop as string | undefined,
       body: await bodyOf(req),
     };
     seen.push(entry);

@@ -10,6 +10,11 @@ export interface RequestFacts {
    * that a repeated header is seen and refused.
    */
   readonly authorization: string | readonly string[] | undefined;
+  /**
+   * Every `DPoP` field value (RFC 9449 §4.1), in order, read from `rawHeaders` like
+   * `authorization`, so that a repeated proof header is seen and refused (§4.3).
+   */
+  readonly dpop?: string | readonly string[] | undefined;
   /** The raw `access_token` query parameter as the framework parsed it; `undefined` when absent. */
   readonly queryAccessToken?: unknown;
   /** The raw `access_token` member of a parsed request body; `undefined` when absent. */

@@ -5,7 +5,13 @@ export { targetsPath } from './adapter/request-target.js';
 export type { DecisionEvent, DecisionHook, RefusalDetail, RefusalProblem } from './audit/index.js';
 export { type BearerErrorCode, REFUSALS, type RefusalCode } from './challenge/codes.js';
 export type { ChallengeRequirement, Refusal, RefusalBody } from './challenge/refusal.js';
-export { type ChallengeParams, isChallengeValue, renderBearerChallenge } from './challenge/render.js';
+export {
+  type ChallengeParams,
+  type ChallengeScheme,
+  isChallengeValue,
+  renderBearerChallenge,
+  renderChallenge,
+} from './challenge/render.js';
 export {
   type ActionCheck,
   type ActionCheckContext,
@@ -22,6 +28,7 @@ export {
   type ShortfallReason,
   type UserAuthenticationRequirement,
 } from './checks/index.js';
+export { DEFAULT_DPOP_ALGS, type DpopNonceOptions, type DpopOptions } from './dpop/options.js';
 export {
   ActionGateError,
   ConfigurationError,
@@ -31,7 +38,7 @@ export {
   UnknownActionError,
 } from './errors.js';
 export { accessTokenParameter, type Extraction, type ExtractOptions, extractToken } from './extract/index.js';
-export { authorizationFields } from './extract/node-headers.js';
+export { authorizationFields, dpopFields } from './extract/node-headers.js';
 export type { RequestFacts } from './facts.js';
 export { type Allow, type AuthInfo, createGate, type Decision, type Gate, type PreparedAction } from './gate/index.js';
 export type { GateOptions } from './gate/options.js';

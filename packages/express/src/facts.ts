@@ -1,4 +1,4 @@
-import { accessTokenParameter, authorizationFields, type RequestFacts } from '@actiongate/core';
+import { accessTokenParameter, authorizationFields, dpopFields, type RequestFacts } from '@actiongate/core';
 import type { Request } from 'express';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -14,6 +14,7 @@ export function requestFacts(req: Request): RequestFacts {
     // Under a router mounted at `/v1`, `req.path` is relative to the mount; the audit wants the whole path.
     path: req.baseUrl === '' ? req.path : req.baseUrl + req.path,
     authorization: authorizationFields(req.rawHeaders),
+    dpop: dpopFields(req.rawHeaders),
     // The query is parsed only when the URL has one.
     queryAccessToken: req.url.includes('?') ? accessTokenParameter(req.query) : undefined,
     bodyAccessToken,

@@ -130,6 +130,9 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
         return next(error);
       }
     }
+    // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer.
+    if (decision.headers !== undefined)
+      for (const name in decision.headers) res.setHeader(name, decision.headers[name] as string);
     (req as unknown as AuthCarrier)[AUTH] = decision.auth;
     if (requestProperty !== undefined) (req as unknown as Record<string, unknown>)[requestProperty] = decision.auth;
     next();

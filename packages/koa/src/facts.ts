@@ -1,4 +1,4 @@
-import { accessTokenParameter, authorizationFields, type RequestFacts } from '@actiongate/core';
+import { accessTokenParameter, authorizationFields, dpopFields, type RequestFacts } from '@actiongate/core';
 import type { Context } from 'koa';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -14,6 +14,7 @@ export function requestFacts(ctx: Context): RequestFacts {
     method: ctx.method,
     path: ctx.path,
     authorization: authorizationFields(ctx.req.rawHeaders),
+    dpop: dpopFields(ctx.req.rawHeaders),
     // The query is parsed only when the URL has one.
     queryAccessToken: ctx.querystring === '' ? undefined : accessTokenParameter(ctx.query),
     bodyAccessToken,

@@ -96,6 +96,8 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
       if (onRefusal === 'respond') return sendRefusal(ctx, decision);
       return handOver(decision, ctx, onRefusal);
     }
+    // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer.
+    if (decision.headers !== undefined) ctx.set(decision.headers as Record<string, string>);
     (ctx as unknown as AuthCarrier)[AUTH] = decision.auth;
     if (stateKey !== false) (ctx.state as Record<string, unknown>)[stateKey] = decision.auth;
     await next();

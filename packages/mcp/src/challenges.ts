@@ -44,6 +44,9 @@ export function refusalTable(gate: Gate<string>, baseline: Action, action: Actio
   const table = new Map<RefusalCode, Refusal>();
   const stepUpScope = union(baseline.challengeScope, action.challengeScope);
   for (const code of Object.keys(REFUSALS) as RefusalCode[]) {
+    // RFC 9449: a DPoP refusal stays the gate's own, with its error in the DPoP challenge and,
+    // for use_dpop_nonce, the DPoP-Nonce header; no scope can cure it.
+    if (code.startsWith('dpop_')) continue;
     if (rendersWithBaseline(code)) {
       table.set(code, gate.renderRefusal(code, { scope: baseline.challengeScope }));
     } else if (curableByScopes(code)) {

@@ -28,6 +28,8 @@ export interface McpRequest {
   readonly path: string;
   /** Every `Authorization` field value, in order (see core's `RequestFacts`). */
   readonly authorization: string | readonly string[] | undefined;
+  /** Every `DPoP` field value, in order (RFC 9449 §4.1; see core's `RequestFacts`). */
+  readonly dpop?: string | readonly string[] | undefined;
   readonly queryAccessToken?: unknown;
   /**
    * An `access_token` member of the body (a JSON body's top-level member, or a form-encoded
@@ -72,6 +74,8 @@ export interface McpAllow<N extends string> {
   readonly action: N;
   /** For the SDK: set as `req.auth`, passed to tool handlers. */
   readonly authInfo: McpAuthInfo<N>;
+  /** Headers to send with the answer (lowercase names): `dpop-nonce` when it rotated (RFC 9449 §9). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What {@link McpGuard.check} answers for one request. */
@@ -211,6 +215,7 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
       method: request.method,
       path: request.path,
       authorization: request.authorization,
+      dpop: request.dpop,
       queryAccessToken: request.queryAccessToken,
       params: arguments_,
       body: request.body,
@@ -228,13 +233,15 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
       if (!own.allow) return refused(name, own);
       decision = own;
     }
-    const extraction = extractToken(facts, { allowBodyToken: false, allowQueryToken: false });
+    // DPoP on: the gate allowed, so a DPoP token was accepted by it.
+    const extraction = extractToken(facts, { allowBodyToken: false, allowQueryToken: false, acceptDpop: true });
     // Unreachable after an allow (the gate accepts header tokens only, see options.ts); fail closed.
     if (!('token' in extraction)) return refused(config.connect, gate.renderRefusal('internal_error'));
     return {
       allow: true,
       action: decision.auth.action,
       authInfo: toMcpAuthInfo(extraction.token, decision.auth, resource),
+      ...(decision.headers === undefined ? {} : { headers: decision.headers }),
     };
   }
 

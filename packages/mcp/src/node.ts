@@ -6,7 +6,7 @@
  * stream opens, before the guard allowed the request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { accessTokenParameter, authorizationFields } from '@actiongate/core';
+import { accessTokenParameter, authorizationFields, dpopFields } from '@actiongate/core';
 import type { McpAuthInfo } from './auth-info.js';
 import type { McpGuard, McpRefusal, McpRequest } from './guard.js';
 
@@ -128,6 +128,7 @@ async function guardRequest<N extends string>(
     method,
     path: url.split('?')[0] as string,
     authorization: authorizationFields(req.rawHeaders),
+    dpop: dpopFields(req.rawHeaders),
     queryAccessToken: queryAccessToken(url),
     ...(inBody === undefined ? {} : { bodyAccessToken: inBody }),
     headers: { mcpMethod: headerValues(req, 'mcp-method'), mcpName: headerValues(req, 'mcp-name') },
@@ -138,6 +139,9 @@ async function guardRequest<N extends string>(
     sendMcpRefusal(res, decision);
     return false;
   }
+  // RFC 9449 §9: a fresh DPoP nonce travels with the answer.
+  if (decision.headers !== undefined)
+    for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
   req.auth = decision.authInfo;
   if (method === 'POST') req.body = body;
   return true;

@@ -37,13 +37,24 @@ export interface Stack {
 
 const insecure = { [oauth.allowInsecureRequests]: true };
 
-export async function startStack(name: ExampleName, options: Partial<AuthorizationServerOptions> = {}): Promise<Stack> {
+export async function startStack(
+  name: ExampleName,
+  options: Partial<AuthorizationServerOptions> = {},
+  /** More of the example's environment (e.g. `REFUND_REQUIRES_DPOP`). */
+  env: Record<string, string> = {},
+): Promise<Stack> {
   const port = await freePort();
   const audience = `http://127.0.0.1:${port}`;
   const as = await startAuthorizationServer({ resources: { [audience]: invoiceScopes }, ...options });
   let api: RunningExample;
   try {
-    api = await startExample(name, { PORT: String(port), ISSUER: as.issuer, JWKS_URI: as.jwksUri, AUDIENCE: audience });
+    api = await startExample(name, {
+      ...env,
+      PORT: String(port),
+      ISSUER: as.issuer,
+      JWKS_URI: as.jwksUri,
+      AUDIENCE: audience,
+    });
   } catch (error) {
     await as.close();
     throw error;

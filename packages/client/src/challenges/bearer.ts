@@ -51,3 +51,13 @@ export function findBearerChallenge(source: ChallengeSource): BearerChallenge | 
   const challenge = parseChallenges(source).find((candidate) => candidate.schemeLower === 'bearer');
   return challenge === undefined ? undefined : toBearerChallenge(challenge);
 }
+
+/**
+ * The first challenge of `scheme` (compared case-insensitively), e.g. `DPoP` (RFC 9449 §7.1), with
+ * the same typed members as a Bearer one.
+ */
+export function findChallenge(source: ChallengeSource, scheme: string): BearerChallenge | undefined {
+  const lower = scheme.toLowerCase();
+  const challenge = parseChallenges(source).find((candidate) => candidate.schemeLower === lower);
+  return challenge === undefined ? undefined : toBearerChallenge(challenge);
+}

@@ -1,2 +1,2 @@
-export { type BearerChallenge, findBearerChallenge, toBearerChallenge } from './bearer.js';
+export { type BearerChallenge, findBearerChallenge, findChallenge, toBearerChallenge } from './bearer.js';
 export { type Challenge, type ChallengeSource, parseChallenges } from './parse.js';

@@ -6,6 +6,7 @@
  * user approves or denies or the request expires.
  */
 import * as oauth from 'oauth4webapi';
+import { checkBound, withNonceRetry } from '../dpop/token-request.js';
 import { StepUpError } from '../step-up/errors.js';
 import type { ElevatedToken, StepUp, StepUpRequest } from '../step-up/types.js';
 import { defaultBindingMessage } from './binding-message.js';
@@ -38,11 +39,13 @@ export interface CibaStepUpOptions {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function toElevated(response: oauth.TokenEndpointResponse, request: StepUpRequest): ElevatedToken {
+  checkBound(response, request.dpop);
   return {
     accessToken: response.access_token,
     ...(response.expires_in === undefined ? {} : { expiresAt: Date.now() + response.expires_in * 1000 }),
     // A grant bound to one object (RFC 9396) is treated as good for one request.
     singleUse: request.authorizationDetails !== undefined,
+    ...(request.dpop === undefined ? {} : { tokenType: 'DPoP' as const }),
   };
 }
 
@@ -51,8 +54,12 @@ function toElevated(response: oauth.TokenEndpointResponse, request: StepUpReques
  * until they do. The user sees a binding message naming the action, the resource and the scopes,
  * so that they can tell what they approve.
  *
- * Rejects with {@link StepUpError}: `denied`, `expired`, `rate_limited`, or `failed` (also when
- * `signal` aborts).
+ * When the fetch has a DPoP key (`request.dpop`), every poll of the token endpoint carries a
+ * proof (RFC 9449 §5: the token is bound when it is issued, not when it is asked for), and only a
+ * DPoP-bound token is accepted.
+ *
+ * Rejects with {@link StepUpError}: `denied`, `expired`, `rate_limited`, `token_not_bound` (a
+ * Bearer token came back to a request with a proof), or `failed` (also when `signal` aborts).
  */
 export function cibaStepUp(options: CibaStepUpOptions): StepUp {
   const sleep = options.sleep ?? defaultSleep;
@@ -93,15 +100,21 @@ export function cibaStepUp(options: CibaStepUpOptions): StepUp {
       if (options.signal?.aborted) throw new StepUpError('failed', 'the approval was abandoned');
       if (Date.now() >= deadline) throw new StepUpError('expired', 'the approval request expired');
       await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
+      let token: oauth.TokenEndpointResponse;
       try {
-        const response = await oauth.backchannelAuthenticationGrantRequest(
-          as,
-          client,
-          clientAuth,
-          started.auth_req_id,
-          http,
-        );
-        return toElevated(await oauth.processBackchannelAuthenticationGrantResponse(as, client, response), request);
+        token = await withNonceRetry(request.dpop, async () => {
+          const response = await oauth.backchannelAuthenticationGrantRequest(
+            as,
+            client,
+            clientAuth,
+            started.auth_req_id,
+            {
+              ...http,
+              ...(request.dpop === undefined ? {} : { DPoP: request.dpop }),
+            },
+          );
+          return oauth.processBackchannelAuthenticationGrantResponse(as, client, response);
+        });
       } catch (cause) {
         const error = (cause as { error?: string }).error;
         if (error === 'authorization_pending') continue;
@@ -113,6 +126,7 @@ export function cibaStepUp(options: CibaStepUpOptions): StepUp {
         if (error === 'expired_token') throw new StepUpError('expired', 'the approval request expired', { cause });
         throw new StepUpError('failed', 'the token request failed', { cause });
       }
+      return toElevated(token, request);
     }
   };
 }

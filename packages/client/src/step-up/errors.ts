@@ -8,7 +8,9 @@
  *   describes a resource other than the one called;
  * - `scope_not_allowed`, `details_not_allowed`, `acr_not_allowed`, `max_age_not_allowed`: the
  *   challenge asked for more than the client's policy lets it request;
- * - `malformed_token`: `getToken` or `stepUp` produced something that is not a Bearer token.
+ * - `malformed_token`: `getToken` or `stepUp` produced something that is not a Bearer token;
+ * - `token_not_bound`: the fetch has a DPoP key but the step-up produced a token not bound to it
+ *   (the authorization server answered `token_type` Bearer to a request with a proof, RFC 9449 §5).
  */
 export type StepUpErrorCode =
   | 'denied'
@@ -23,7 +25,8 @@ export type StepUpErrorCode =
   | 'details_not_allowed'
   | 'acr_not_allowed'
   | 'max_age_not_allowed'
-  | 'malformed_token';
+  | 'malformed_token'
+  | 'token_not_bound';
 
 /**
  * Why a step-up did not produce a retried request; switch on `code` (see {@link StepUpErrorCode}).

@@ -9,15 +9,16 @@
  * elevated token, and no step-up whatever it answers.
  */
 
-import { findBearerChallenge } from '../challenges/index.js';
+import { findChallenge } from '../challenges/index.js';
+import { type DpopOption, parseDpopOption } from '../dpop/key.js';
 import { ConfigurationError, StepUpError } from './errors.js';
 import { createMetadataVerifier, type MetadataOptions } from './metadata.js';
 import { enforcePolicy, type StepUpPolicy } from './policy.js';
+import { present, schemeOf } from './present.js';
 import { elevationKey, readStepUpRequest } from './read-refusal.js';
 import { allowedResourceFor, parseAllowedResources, resourceCovers, resourceIdentifier } from './resource.js';
-import { sendWithin } from './send-within.js';
 import { checkBaseline, checkElevated } from './token.js';
-import type { ElevatedToken, StepUp, StepUpEvent, StepUpRequest } from './types.js';
+import type { BaselineToken, ElevatedToken, StepUp, StepUpEvent, StepUpRequest, TokenType } from './types.js';
 
 /**
  * Options of {@link createStepUpFetch}. `allowedResources`, `getToken` and `stepUp` are required; the
@@ -35,8 +36,18 @@ export interface StepUpFetchOptions {
    * can be read and replayed by anyone on the path (RFC 6750 §5.3). Default false.
    */
   readonly allowInsecureHttp?: boolean;
-  /** The baseline access token for a request to `url` (an allowed one); `undefined` sends none. */
-  readonly getToken: (url: URL) => string | undefined | Promise<string | undefined>;
+  /**
+   * The baseline access token for a request to `url` (an allowed one): a string is sent as
+   * Bearer, `{ accessToken, tokenType: 'DPoP' }` with a proof by the `dpop` key; `undefined` sends none.
+   */
+  readonly getToken: (url: URL) => BaselineToken | undefined | Promise<BaselineToken | undefined>;
+  /**
+   * DPoP (RFC 9449): elevated tokens are bound to this client's key and every request carrying
+   * one has a proof. `true` generates an ES256 key whose private half cannot be exported;
+   * `{ keyPair }` uses yours. A step-up must then return a DPoP-bound token (`tokenType: 'DPoP'`),
+   * or the request fails with `token_not_bound`. Default: none, Bearer tokens only.
+   */
+  readonly dpop?: DpopOption;
   /** The scopes the baseline token holds, so a step-up asks for their union with the new ones. */
   readonly heldScopes?: readonly string[] | (() => readonly string[]);
   /** What a step-up may ask for. Default: nothing beyond the held scopes. */
@@ -80,10 +91,10 @@ function discard(response: Response): void {
   response.body?.cancel().catch(() => {});
 }
 
-/** A retry refused like this means the elevated token is of no further use. */
-function refusesToken(response: Response): boolean {
-  if (response.status === 401) return findBearerChallenge(response.headers) !== undefined;
-  return response.status === 403 && findBearerChallenge(response.headers)?.error === 'insufficient_scope';
+/** A retry refused like this, in the scheme it used, means the elevated token is of no further use. */
+function refusesToken(response: Response, scheme: TokenType): boolean {
+  if (response.status === 401) return findChallenge(response.headers, scheme) !== undefined;
+  return response.status === 403 && findChallenge(response.headers, scheme)?.error === 'insufficient_scope';
 }
 
 /**
@@ -97,6 +108,7 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     throw new ConfigurationError('allowInsecureHttp', 'must be true or false');
   }
   const allowed = parseAllowedResources(options.allowedResources, options.allowInsecureHttp);
+  const dpop = parseDpopOption(options.dpop);
   const send = options.fetch ?? globalThis.fetch;
   const skew = options.expirySkew ?? 30_000;
   const policy = options.policy ?? {};
@@ -126,7 +138,14 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
       if (cause instanceof StepUpError) throw cause;
       throw new StepUpError('failed', 'the step-up failed', { cause });
     }
-    return checkElevated(result);
+    const token = checkElevated(result);
+    if (dpop !== undefined && token.tokenType !== 'DPoP') {
+      throw new StepUpError('token_not_bound', 'the step-up returned a token not bound to the DPoP key (RFC 9449 §5)');
+    }
+    if (dpop === undefined && token.tokenType === 'DPoP') {
+      throw new StepUpError('malformed_token', 'the step-up returned a DPoP token, but the fetch has no dpop key');
+    }
+    return token;
   }
 
   function elevate(key: string, request: StepUpRequest, resource: URL): Promise<ElevatedToken> {
@@ -180,15 +199,15 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
     const configured = allowedResourceFor(allowed, url);
     if (configured === undefined) return send(request); // not ours to authorise: untouched
 
-    const baseline = checkBaseline(await options.getToken(url));
-    if (baseline !== undefined) request.headers.set('authorization', `Bearer ${baseline}`);
+    const baseline = checkBaseline(await options.getToken(url), dpop !== undefined);
     // A redirect out of the resource takes no token along, and its refusal is not ours to answer.
     const mayCarryToken = (target: URL) => resourceCovers(configured, target);
-    const { response, url: answered } = await sendWithin(send, request, mayCarryToken);
+    const { response, url: answered } = await present(send, request, baseline, mayCarryToken, dpop);
     if (!mayCarryToken(answered)) return response;
 
     const held = typeof options.heldScopes === 'function' ? options.heldScopes() : (options.heldScopes ?? []);
-    const challenge = await readStepUpRequest(response, request, held, options.metadata?.timeout ?? 5000);
+    const timeout = options.metadata?.timeout ?? 5000;
+    const challenge = await readStepUpRequest(response, request, held, timeout, schemeOf(baseline));
     if (challenge === undefined) return response;
 
     let resource: URL;
@@ -206,7 +225,11 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
           `the metadata describes ${resource.href}, wider than the allowed resource ${resourceIdentifier(configured)}`,
         );
       }
-      stepUpRequest = { ...challenge, resource: resourceIdentifier(resource) };
+      stepUpRequest = {
+        ...challenge,
+        resource: resourceIdentifier(resource),
+        ...(dpop === undefined ? {} : { dpop: await dpop.handle() }),
+      };
       enforcePolicy(stepUpRequest, policy, held, resource);
     } catch (error) {
       discard(response);
@@ -215,10 +238,10 @@ export function createStepUpFetch(options: StepUpFetchOptions): StepUpFetch {
 
     const key = elevationKey(stepUpRequest);
     const token = await elevate(key, stepUpRequest, resource).finally(() => discard(response));
-    retryCopy.headers.set('authorization', `Bearer ${token.accessToken}`);
+    const credential = { accessToken: token.accessToken, tokenType: token.tokenType ?? 'Bearer' } as const;
     // Once: a second refusal is the caller's to handle.
-    const { response: retried } = await sendWithin(send, retryCopy, mayCarryToken);
-    if (refusesToken(retried) && reusable.get(key)?.token === token) reusable.delete(key);
+    const { response: retried } = await present(send, retryCopy, credential, mayCarryToken, dpop);
+    if (refusesToken(retried, credential.tokenType) && reusable.get(key)?.token === token) reusable.delete(key);
     return retried;
   }
 

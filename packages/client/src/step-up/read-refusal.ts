@@ -1,12 +1,12 @@
 /**
  * Reads a refusal: is it a step-up the client can answer, and what does it ask for?
- * Only a Bearer challenge with `insufficient_scope` (RFC 6750 §3.1, 403) or
+ * Only a challenge of the scheme the request used (Bearer, or DPoP: RFC 9449 §7.1) with `insufficient_scope` (RFC 6750 §3.1, 403) or
  * `insufficient_user_authentication` (RFC 9470 §3, 401) qualifies; `invalid_token` and plain
  * 401s are not step-ups.
  */
-import { findBearerChallenge } from '../challenges/index.js';
+import { findChallenge } from '../challenges/index.js';
 import { readCapped } from './read-capped.js';
-import type { StepUpRequest } from './types.js';
+import type { StepUpRequest, TokenType } from './types.js';
 
 /** A refusal's step-up, before the client has verified which resource it is for. */
 export type UnverifiedStepUpRequest = Omit<StepUpRequest, 'resource'>;
@@ -41,9 +41,11 @@ export async function readStepUpRequest(
   heldScopes: readonly string[],
   /** Milliseconds to wait for the body (for `authorization_details`); after that it is ignored. */
   timeout: number,
+  /** The scheme the request used: the resource puts `error` in that challenge only. Default Bearer. */
+  scheme: TokenType = 'Bearer',
 ): Promise<UnverifiedStepUpRequest | undefined> {
   if (response.status !== 401 && response.status !== 403) return undefined;
-  const challenge = findBearerChallenge(response.headers);
+  const challenge = findChallenge(response.headers, scheme);
   const reason = challenge?.error;
   if (challenge === undefined) return undefined;
   if (

@@ -16,17 +16,35 @@ export interface Sent {
   readonly url: URL;
 }
 
+/**
+ * `carry` sends a hop that may carry the token (default: `send`, with the request's own
+ * `Authorization`); a DPoP sender adds the token and a proof made for that hop's URL (RFC 9449
+ * §4.2 `htu`), as a proof for one URL is no good for the next.
+ */
 export async function sendWithin(
   send: typeof fetch,
   request: Request,
   mayCarryToken: (url: URL) => boolean,
+  carry: (request: Request) => Promise<Response> = send,
 ): Promise<Sent> {
   // 'manual' and 'error' are the caller's choice, and with them fetch follows nothing.
-  if (request.redirect !== 'follow') return { response: await send(request), url: new URL(request.url) };
+  if (request.redirect !== 'follow') {
+    const url = new URL(request.url);
+    const response = await (mayCarryToken(url) ? carry : send)(request);
+    // A DPoP sender always sends with 'manual' (oauth4webapi); 'error' must still fail as fetch does.
+    if (request.redirect === 'error' && REDIRECT_STATUSES.has(response.status)) {
+      response.body?.cancel().catch(() => {});
+      throw new TypeError('a redirect, and the request said redirect: "error"');
+    }
+    return { response, url };
+  }
   let current = request;
+  let left = false; // once a hop leaves the resource, no later hop carries the token, as with Bearer
   for (let hops = 0; ; hops++) {
     const spare = current.clone(); // tees the body, for a 307/308 that sends it again
-    const response = await send(new Request(current, { redirect: 'manual' }));
+    const hop = new Request(current, { redirect: 'manual' });
+    left ||= !mayCarryToken(new URL(current.url));
+    const response = await (left ? send(hop) : carry(hop));
     const location = response.headers.get('location');
     if (!REDIRECT_STATUSES.has(response.status) || location === null) {
       // The spare copy of the body is not needed: free what the tee buffered for it (not awaited,
@@ -51,7 +69,10 @@ export async function sendWithin(
       (response.status === 303 && method !== 'GET' && method !== 'HEAD');
     const headers = new Headers(spare.headers);
     if (toGet) for (const name of BODY_HEADERS) headers.delete(name);
-    if (!mayCarryToken(next)) headers.delete('authorization');
+    if (!mayCarryToken(next)) {
+      headers.delete('authorization');
+      headers.delete('dpop');
+    }
     current = new Request(next, {
       method: toGet ? 'GET' : method,
       headers,

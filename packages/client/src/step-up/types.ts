@@ -1,3 +1,5 @@
+import type { DPoPHandle } from 'oauth4webapi';
+
 /** What a step-up must obtain, read off a refusal's challenge and body, checked against the client's policy. */
 export interface StepUpRequest {
   /** The challenge's error: why the request fell short. */
@@ -20,6 +22,11 @@ export interface StepUpRequest {
   /** The refused request. */
   readonly method: string;
   readonly url: string;
+  /**
+   * Set when the fetch has a DPoP key: the step-up must obtain a token bound to it (RFC 9449 §5:
+   * a proof on the token request) and return it with `tokenType: 'DPoP'`; the fetch refuses anything else.
+   */
+  readonly dpop?: DPoPHandle;
 }
 
 /** A short-lived elevated token. */
@@ -30,7 +37,21 @@ export interface ElevatedToken {
   readonly expiresAt?: number;
   /** Good for one request: never reused. */
   readonly singleUse?: boolean;
+  /**
+   * How it is presented: `DPoP` for a token bound to the fetch's key (RFC 9449 §7.1, with a
+   * proof on every request), `Bearer` (the default) for any other.
+   */
+  readonly tokenType?: TokenType;
 }
+
+/** RFC 9449 §7.1 / RFC 6750 §2.1: the `Authorization` scheme a token is sent with. */
+export type TokenType = 'Bearer' | 'DPoP';
+
+/**
+ * What `getToken` may answer: a Bearer token as a string, or a token with its type, e.g. a
+ * baseline obtained with a proof by the same key as the fetch's (`{ accessToken, tokenType: 'DPoP' }`).
+ */
+export type BaselineToken = string | { readonly accessToken: string; readonly tokenType: TokenType };
 
 /** Obtains an elevated token; rejects with a `StepUpError` when the approval fails. */
 export type StepUp = (request: StepUpRequest) => Promise<ElevatedToken>;

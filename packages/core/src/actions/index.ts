@@ -39,6 +39,11 @@ export interface ActionDeclaration {
    * for every other action. For clients that hold one token for many actions (MCP clients).
    */
   readonly singleUse?: boolean | 'per-token' | 'per-action';
+  /**
+   * Only DPoP-bound tokens (RFC 9449) with a valid proof may perform this action: a `Bearer`
+   * request gets 401 with only a `DPoP` challenge (RFC 6750 §3.1). Needs the gate's `dpop` option.
+   */
+  readonly requireDpop?: boolean;
 }
 
 /**
@@ -66,6 +71,8 @@ export interface Action<N extends string = string> {
   readonly singleUse: boolean;
   /** What single use consumes: the whole token, or only its grant for this action. */
   readonly singleUsePer: 'token' | 'action';
+  /** Whether only DPoP-bound tokens may perform it. */
+  readonly requireDpop: boolean;
 }
 
 /**
@@ -89,6 +96,7 @@ const KNOWN_KEYS = new Set([
   'authorizationDetails',
   'check',
   'singleUse',
+  'requireDpop',
 ]);
 // RFC 9470 §3 acr_values: space-separated, so one value has no space; it is rendered in a
 // challenge, so RFC 6750 §3's characters only.
@@ -125,6 +133,11 @@ function userAuthentication(option: string, value: unknown): UserAuthenticationR
     acrValues: Object.freeze([...requirement.acrValues]),
     ...(maxAge === undefined ? {} : { maxAge }),
   });
+}
+
+function requireDpop(option: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw new ConfigurationError(option, 'must be true or false');
+  return value === true;
 }
 
 function scopeList(option: string, value: unknown): string[] {
@@ -195,6 +208,7 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
     check: optionalFunction(`${at}.check`, declaration.check),
     singleUse: singleUse === true || singleUse === 'per-token' || singleUse === 'per-action',
     singleUsePer: singleUse === 'per-action' ? 'action' : 'token',
+    requireDpop: requireDpop(`${at}.requireDpop`, declaration.requireDpop),
   });
 }
 

@@ -6,12 +6,14 @@
  * (%x20-21 / %x23-5B / %x5D-7E) and never contain the text `scope=`.
  */
 
-/** The OAuth error codes a challenge can carry (RFC 6750 §3.1, RFC 9470 §3). */
+/** The OAuth error codes a challenge can carry (RFC 6750 §3.1, RFC 9470 §3, RFC 9449 §7.1 and §9). */
 export type BearerErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
-  | 'insufficient_user_authentication';
+  | 'insufficient_user_authentication'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 interface RefusalSpec {
   readonly status: 400 | 401 | 403 | 500 | 503;
@@ -58,6 +60,18 @@ export const REFUSALS = {
 
   // A single-use token presented again (RFC 6750 §3.1: the token is no longer valid).
   token_replayed: spec(401, 'invalid_token', 'The access token was already used'),
+
+  // DPoP, RFC 9449. Only ever rendered in the `DPoP` challenge, except `token_dpop_bound`, which
+  // answers a Bearer request (§7.2) in the Bearer challenge.
+  dpop_authorization_malformed: spec(400, 'invalid_request', 'The Authorization header is not valid DPoP credentials'),
+  dpop_proof_invalid: spec(401, 'invalid_dpop_proof', 'The DPoP proof is missing or not valid for this request'),
+  dpop_proof_replayed: spec(401, 'invalid_dpop_proof', 'The DPoP proof was already used'),
+  dpop_nonce_required: spec(401, 'use_dpop_nonce', 'The DPoP proof must carry the nonce this server provides'),
+  dpop_key_mismatch: spec(401, 'invalid_token', 'The access token is bound to another DPoP key'),
+  dpop_token_unbound: spec(401, 'invalid_token', 'The access token is not bound to a DPoP key'),
+  token_dpop_bound: spec(401, 'invalid_token', 'The access token is DPoP-bound and must be sent with a DPoP proof'),
+  // RFC 6750 §3.1: an unsupported authentication method gets a challenge without error.
+  dpop_required: spec(401, undefined, 'This action requires a DPoP-bound access token'),
 
   // Step-up authentication: RFC 9470 §3.
   user_authentication_required: spec(

@@ -38,6 +38,14 @@ const EXPECTED: Record<RefusalCode, string | null> = {
   token_not_yet_valid: invalidToken('The access token is not valid yet'),
   token_claims: invalidToken('The access token lacks a required claim or has a claim of the wrong type'),
   token_replayed: invalidToken('The access token was already used'),
+  dpop_authorization_malformed: invalidRequest('The Authorization header is not valid DPoP credentials'),
+  dpop_proof_invalid: challenge('invalid_dpop_proof', 'The DPoP proof is missing or not valid for this request'),
+  dpop_proof_replayed: challenge('invalid_dpop_proof', 'The DPoP proof was already used'),
+  dpop_nonce_required: challenge('use_dpop_nonce', 'The DPoP proof must carry the nonce this server provides'),
+  dpop_key_mismatch: invalidToken('The access token is bound to another DPoP key'),
+  dpop_token_unbound: invalidToken('The access token is not bound to a DPoP key'),
+  token_dpop_bound: invalidToken('The access token is DPoP-bound and must be sent with a DPoP proof'),
+  dpop_required: `Bearer realm="invoices", ${RM}`,
   user_authentication_required: challenge(
     'insufficient_user_authentication',
     'This action requires a stronger or more recent user authentication',
@@ -156,6 +164,41 @@ describe('refusal options', () => {
   });
 });
 
+describe('challenges for Bearer and DPoP (RFC 9449 §7.1)', () => {
+  const both: ChallengeOptions = { ...options, schemes: 'both', dpopAlgs: ['ES256', 'EdDSA'] };
+  const DPOP = `DPoP realm="invoices", algs="ES256 EdDSA", ${RM}`;
+  const BEARER = `Bearer realm="invoices", ${RM}`;
+
+  it('offers both, Bearer first, without error when no token was sent', () => {
+    expect(buildRefusal('token_missing', both).headers['www-authenticate']).toBe(`${BEARER}, ${DPOP}`);
+  });
+
+  it('puts the error in the Bearer challenge for a Bearer request', () => {
+    expect(buildRefusal('token_expired', { ...both, used: 'bearer' }).headers['www-authenticate']).toBe(
+      `${invalidToken('The access token expired')}, ${DPOP}`,
+    );
+  });
+
+  it('puts the error, with algs after max_age, in the DPoP challenge for a DPoP request', () => {
+    const refusal = buildRefusal(
+      'user_authentication_required',
+      { ...both, used: 'dpop' },
+      { acrValues: ['urn:actiongate:mfa'], maxAge: 600, scope: ['payments:refund'] },
+    );
+    expect(refusal.headers['www-authenticate']).toBe(
+      `${BEARER}, DPoP realm="invoices", error="insufficient_user_authentication", scope="payments:refund", acr_values="urn:actiongate:mfa", max_age="600", algs="ES256 EdDSA", ${RM}, error_description="This action requires a stronger or more recent user authentication"`,
+    );
+  });
+
+  it('offers only DPoP for a DPoP-only action, without error when the method is unsupported', () => {
+    const only: ChallengeOptions = { ...both, schemes: 'dpop' };
+    expect(buildRefusal('dpop_required', only).headers['www-authenticate']).toBe(DPOP);
+    expect(buildRefusal('dpop_proof_invalid', only).headers['www-authenticate']).toBe(
+      `DPoP realm="invoices", error="invalid_dpop_proof", algs="ES256 EdDSA", ${RM}, error_description="The DPoP proof is missing or not valid for this request"`,
+    );
+  });
+});
+
 describe('refusal descriptions', () => {
   it.each(Object.entries(REFUSALS))('%s has a description a challenge can carry, without "scope="', (_, spec) => {
     expect(spec.description).toMatch(/^[\x20\x21\x23-\x5B\x5D-\x7E]+$/);
@@ -168,7 +211,14 @@ describe('refusal descriptions', () => {
     for (const spec of Object.values(REFUSALS)) {
       const expected = {
         400: ['invalid_request'],
-        401: [undefined, 'invalid_token', 'insufficient_user_authentication'],
+        401: [
+          undefined,
+          'invalid_token',
+          'insufficient_user_authentication',
+          // RFC 9449 §7.1 and §9.
+          'invalid_dpop_proof',
+          'use_dpop_nonce',
+        ],
         403: ['insufficient_scope'],
         500: [undefined],
         503: [undefined],

@@ -6,7 +6,7 @@
 
 import type { AuthorizationDetail } from '../checks/authorization-details.js';
 import { type BearerErrorCode, REFUSALS, type RefusalCode } from './codes.js';
-import { renderBearerChallenge } from './render.js';
+import { type ChallengeParams, renderChallenge } from './render.js';
 
 /**
  * The JSON body of a refusal. `error_description` is a fixed text per code, so it never echoes
@@ -42,7 +42,22 @@ export interface ChallengeOptions {
   readonly includeDescription: boolean;
   /** Seconds, for 503 refusals. */
   readonly retryAfter: number;
+  /**
+   * The authentication schemes offered (RFC 9110 §11.6.1: one challenge each): `bearer`
+   * (default), `both` (`Bearer` then `DPoP`, RFC 9449 §7.1) or `dpop` only.
+   */
+  readonly schemes?: ChallengeSchemes | undefined;
+  /** RFC 9449 §7.1 `algs` of every `DPoP` challenge. Required when `schemes` offers DPoP. */
+  readonly dpopAlgs?: readonly string[] | undefined;
+  /**
+   * The scheme the request used: its challenge alone carries `error` and the error's parameters.
+   * Default `bearer`; a refusal of a DPoP-only action always names DPoP.
+   */
+  readonly used?: 'bearer' | 'dpop' | undefined;
 }
+
+/** Which authentication schemes the challenges offer. */
+export type ChallengeSchemes = 'bearer' | 'both' | 'dpop';
 
 /** What one action needs, as a challenge states it. */
 export interface ChallengeRequirement {
@@ -65,8 +80,11 @@ export function buildRefusal(
     // RFC 9110 §10.2.3: when to try again, in seconds.
     headers['retry-after'] = String(options.retryAfter);
   } else if (status !== 500) {
-    // RFC 6750 §3: every 400, 401 and 403 of a protected resource carries a Bearer challenge.
-    headers['www-authenticate'] = renderBearerChallenge({
+    // RFC 6750 §3: every 400, 401 and 403 of a protected resource carries a challenge, one per
+    // scheme offered (RFC 9449 §7.1), in one field separated by ", " (RFC 9110 §11.6.1).
+    const schemes = options.schemes ?? 'bearer';
+    const used = schemes === 'dpop' ? 'dpop' : schemes === 'bearer' ? 'bearer' : (options.used ?? 'bearer');
+    const withError: ChallengeParams = {
       realm: options.realm,
       error,
       scope: options.includeScope ? requirement?.scope : undefined,
@@ -75,7 +93,16 @@ export function buildRefusal(
       resourceMetadata: options.resourceMetadata,
       // RFC 6750 §3.1: a request without credentials gets no error information.
       errorDescription: error !== undefined && options.includeDescription ? description : undefined,
-    });
+    };
+    // The other scheme's challenge only says where and how to authenticate.
+    const plain: ChallengeParams = { realm: options.realm, resourceMetadata: options.resourceMetadata };
+    const challenges: string[] = [];
+    if (schemes !== 'dpop') challenges.push(renderChallenge('Bearer', used === 'bearer' ? withError : plain));
+    if (schemes !== 'bearer') {
+      const algs = options.dpopAlgs;
+      challenges.push(renderChallenge('DPoP', { ...(used === 'dpop' ? withError : plain), algs }));
+    }
+    headers['www-authenticate'] = challenges.join(', ');
   }
   const body: RefusalBody =
     error === undefined ? { error_description: description } : { error, error_description: description };

@@ -15,6 +15,8 @@ export interface ChallengeParams {
   readonly acrValues?: readonly string[] | undefined;
   /** RFC 9470 §3: seconds. */
   readonly maxAge?: number | undefined;
+  /** RFC 9449 §7.1: the JWS algorithms accepted for DPoP proofs, space-separated (DPoP only). */
+  readonly algs?: readonly string[] | undefined;
   /** RFC 9728 §5.1: the protected-resource metadata URL. */
   readonly resourceMetadata?: string | undefined;
   readonly errorDescription?: string | undefined;
@@ -36,8 +38,19 @@ function param(name: string, value: string): string {
   return `${name}="${value}"`;
 }
 
+/** The authentication schemes a challenge can name. */
+export type ChallengeScheme = 'Bearer' | 'DPoP';
+
 /** Renders one `Bearer` challenge. */
 export function renderBearerChallenge(params: ChallengeParams): string {
+  return renderChallenge('Bearer', params);
+}
+
+/**
+ * Renders one challenge of `scheme`. Order: `realm`, `error`, `scope`, `acr_values`, `max_age`,
+ * `algs` (RFC 9449 §7.1), `resource_metadata`, `error_description`.
+ */
+export function renderChallenge(scheme: ChallengeScheme, params: ChallengeParams): string {
   const parts: string[] = [];
   if (params.realm !== undefined) parts.push(param('realm', params.realm));
   if (params.error !== undefined) parts.push(param('error', params.error));
@@ -46,7 +59,8 @@ export function renderBearerChallenge(params: ChallengeParams): string {
     parts.push(param('acr_values', params.acrValues.join(' ')));
   }
   if (params.maxAge !== undefined) parts.push(param('max_age', String(params.maxAge)));
+  if (params.algs !== undefined && params.algs.length > 0) parts.push(param('algs', params.algs.join(' ')));
   if (params.resourceMetadata !== undefined) parts.push(param('resource_metadata', params.resourceMetadata));
   if (params.errorDescription !== undefined) parts.push(param('error_description', params.errorDescription));
-  return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
+  return parts.length === 0 ? scheme : `${scheme} ${parts.join(', ')}`;
 }

@@ -178,3 +178,37 @@ describe('extractToken: query (§2.3) and form body (§2.2)', () => {
     expect(extractToken(headerAndBadQuery, ON)).toEqual({ refusal: 'token_methods_multiple' });
   });
 });
+
+describe('extractToken: the DPoP scheme (RFC 9449 §7.1)', () => {
+  const DPOP: ExtractOptions = { ...OFF, acceptDpop: true };
+
+  it('reads `DPoP <token68>`, any case, and says so', () => {
+    expect(header('DPoP abc', DPOP)).toEqual({ token: 'abc', scheme: 'dpop' });
+    expect(header('dpop  a.b.c', DPOP)).toEqual({ token: 'a.b.c', scheme: 'dpop' });
+    expect(header('Bearer abc', DPOP)).toEqual({ token: 'abc' });
+  });
+
+  it('refuses malformed DPoP credentials with 400, the error meant for the DPoP challenge', () => {
+    for (const value of ['DPoP', 'DPoP ', 'DPoP a b', 'DPoP "abc"', 'DPoP a,b']) {
+      expect(header(value, DPOP), value).toEqual({ refusal: 'dpop_authorization_malformed', scheme: 'dpop' });
+    }
+  });
+
+  it('counts DPoP as another scheme while it is off', () => {
+    expect(header('DPoP abc')).toEqual({ refusal: 'token_missing' });
+    expect(header('DPoPabc', DPOP)).toEqual({ refusal: 'token_missing' });
+  });
+
+  it('a DPoP request with a token in the query or body too is refused, naming the DPoP scheme', () => {
+    expect(extractToken(facts({ authorization: 'DPoP abc', queryAccessToken: 'x' }), DPOP)).toEqual({
+      refusal: 'token_in_query',
+      scheme: 'dpop',
+    });
+    expect(
+      extractToken(facts({ authorization: 'DPoP abc', queryAccessToken: 'x' }), { ...ON, acceptDpop: true }),
+    ).toEqual({
+      refusal: 'token_methods_multiple',
+      scheme: 'dpop',
+    });
+  });
+});

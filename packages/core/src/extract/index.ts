@@ -15,10 +15,18 @@ export interface ExtractOptions {
   readonly allowBodyToken: boolean;
   /** RFC 6750 §2.3: accept `access_token` in the query string. Default false. */
   readonly allowQueryToken: boolean;
+  /** RFC 9449 §7.1: accept `Authorization: DPoP <token>`. Default false: DPoP counts as another scheme. */
+  readonly acceptDpop?: boolean;
 }
 
-/** The bearer token of a request, or the refusal code for a request that carries none or a malformed one. */
-export type Extraction = { readonly token: string } | { readonly refusal: RefusalCode };
+/**
+ * The access token of a request, or the refusal code for a request that carries none or a
+ * malformed one. `scheme` is `dpop` when the token came as `Authorization: DPoP` (RFC 9449 §7.1),
+ * so that the refusal's `error` goes in the DPoP challenge.
+ */
+export type Extraction =
+  | { readonly token: string; readonly scheme?: 'dpop' }
+  | { readonly refusal: RefusalCode; readonly scheme?: 'dpop' };
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -27,7 +35,16 @@ const LEADING_SPACES = /^ +/;
 const AUTH_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const MISSING = Object.freeze({ refusal: 'token_missing' as const });
+const DPOP_MALFORMED = Object.freeze({ refusal: 'dpop_authorization_malformed' as const, scheme: 'dpop' as const });
+const DPOP_MULTIPLE = Object.freeze({ refusal: 'token_methods_multiple' as const, scheme: 'dpop' as const });
 const refuse = (refusal: RefusalCode): Extraction => ({ refusal });
+
+/** Whether an Authorization value names the DPoP scheme (compared case-insensitively). */
+const isDpopScheme = (header: unknown): boolean =>
+  typeof header === 'string' &&
+  header.length >= 4 &&
+  header.slice(0, 4).toLowerCase() === 'dpop' &&
+  (header.length === 4 || header[4] === ' ');
 
 /** Present when the framework parsed a value at all, including an empty string. */
 const isPresent = (value: unknown): boolean => value !== undefined && value !== null;
@@ -61,10 +78,13 @@ export function extractToken(facts: RequestFacts, options: ExtractOptions): Extr
 
   const inQuery = isPresent(facts.queryAccessToken);
   const inBody = isPresent(facts.bodyAccessToken);
-  if (inQuery && !options.allowQueryToken) return refuse('token_in_query');
-  if (inBody && !options.allowBodyToken) return refuse('token_in_body');
+  if ((inQuery && !options.allowQueryToken) || (inBody && !options.allowBodyToken)) {
+    const refusal = inQuery && !options.allowQueryToken ? 'token_in_query' : 'token_in_body';
+    return options.acceptDpop === true && isDpopScheme(header) ? { refusal, scheme: 'dpop' } : refuse(refusal);
+  }
 
   let headerToken: string | undefined;
+  let dpop = false;
   if (typeof header === 'string') {
     const space = header.indexOf(' ');
     const scheme = space === -1 ? header : header.slice(0, space);
@@ -72,6 +92,12 @@ export function extractToken(facts: RequestFacts, options: ExtractOptions): Extr
       // RFC 6750 §2.1: "Bearer" 1*SP b64token; a bare "Bearer" carries an empty token.
       const credentials = space === -1 ? '' : header.slice(space).replace(LEADING_SPACES, '');
       if (!B64TOKEN.test(credentials)) return refuse('authorization_malformed');
+      headerToken = credentials;
+    } else if (options.acceptDpop === true && scheme.length === 4 && scheme.toLowerCase() === 'dpop') {
+      // RFC 9449 §7.1: "DPoP" 1*SP token68, the same characters as RFC 6750's b64token.
+      dpop = true;
+      const credentials = space === -1 ? '' : header.slice(space).replace(LEADING_SPACES, '');
+      if (!B64TOKEN.test(credentials)) return DPOP_MALFORMED;
       headerToken = credentials;
     } else if (!AUTH_SCHEME.test(scheme)) {
       // Empty, control characters, a comma-joined list, non-ASCII…
@@ -82,8 +108,8 @@ export function extractToken(facts: RequestFacts, options: ExtractOptions): Extr
 
   // RFC 6750 §2: clients MUST NOT use more than one method in each request.
   const methods = (headerToken !== undefined ? 1 : 0) + (inQuery ? 1 : 0) + (inBody ? 1 : 0);
-  if (methods > 1) return refuse('token_methods_multiple');
-  if (headerToken !== undefined) return { token: headerToken };
+  if (methods > 1) return dpop ? DPOP_MULTIPLE : refuse('token_methods_multiple');
+  if (headerToken !== undefined) return dpop ? { token: headerToken, scheme: 'dpop' } : { token: headerToken };
 
   if (inQuery) {
     const token = parameterToken(facts.queryAccessToken);

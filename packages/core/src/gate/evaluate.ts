@@ -6,7 +6,7 @@
  */
 import { type Refusal, withAuthorizationDetails } from '../challenge/refusal.js';
 import type { AuthorizationDetail, CheckContext, ShortfallReason } from '../checks/index.js';
-import type { PreparedAction } from './prepare.js';
+import type { ActionRefusals, PreparedAction } from './prepare.js';
 
 type AuthorizationReason = Exclude<ShortfallReason, 'user_authentication'>;
 
@@ -51,7 +51,7 @@ export async function runContextCheck(entry: PreparedAction, context: CheckConte
   else if (result !== undefined) throw new TypeError('an action check() returned an unknown result'); // → 500
 }
 
-export function refusalFor(entry: PreparedAction, verdict: Verdict): Refusal | undefined {
+export function refusalFor(entry: ActionRefusals, verdict: Verdict): Refusal | undefined {
   const { stepUp, reason, authorizationDetails } = verdict;
   let refusal: Refusal | undefined;
   if (stepUp) refusal = reason === undefined ? entry.stepUp : entry.stepUpWithScope;

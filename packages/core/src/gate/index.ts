@@ -9,14 +9,21 @@ import type { RefusalDetail } from '../audit/detail.js';
 import { emitDecision } from '../audit/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
 import {
-  buildCommonRefusals,
   buildRefusal,
   type ChallengeOptions,
   type ChallengeRequirement,
+  type ChallengeSchemes,
   type Refusal,
 } from '../challenge/refusal.js';
 import type { CheckContext } from '../checks/index.js';
-import { KeySetUnavailableError, ReplayStoreUnavailableError, TokenRejectedError } from '../errors.js';
+import type { VerifiedProof } from '../dpop/proof.js';
+import type { ProofUse } from '../dpop/replay.js';
+import {
+  ConfigurationError,
+  KeySetUnavailableError,
+  ReplayStoreUnavailableError,
+  TokenRejectedError,
+} from '../errors.js';
 import { extractToken } from '../extract/index.js';
 import type { RequestFacts } from '../facts.js';
 import { buildMetadata, metadataPathFor, metadataUrlFor, type ProtectedResourceMetadata } from '../metadata/index.js';
@@ -25,10 +32,12 @@ import type { ReplayStore } from '../replay/types.js';
 import { withTokenCache } from '../verify/cache.js';
 import { type AccessTokenClaims, createVerifier, type VerifiedToken } from '../verify/index.js';
 import { auditEvent } from './audit-event.js';
+import { checkBearerBinding, DpopStep, dpopMetadata } from './dpop.js';
 import { refusalFor, runChecks, runContextCheck, type Verdict } from './evaluate.js';
 import { type GateOptions, normalizeGateOptions } from './options.js';
 import { type PreparedAction, prepareAction } from './prepare.js';
 import { consumeToken } from './single-use.js';
+import { type RefusalTables, refusalTables } from './tables.js';
 
 export type { PreparedAction } from './prepare.js';
 
@@ -48,6 +57,11 @@ export interface AuthInfo<N extends string = string> {
 export interface Allow<N extends string = string> {
   readonly allow: true;
   readonly auth: AuthInfo<N>;
+  /**
+   * Response headers to send with the handler's answer, names in lowercase: `dpop-nonce` when
+   * the DPoP nonce rotated (RFC 9449 §9). Absent when there are none.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What {@link Gate.decide} answers: an {@link Allow} or a {@link Refusal}, told apart by `allow`. */
@@ -96,16 +110,34 @@ function refusalCodeFor(error: unknown): RefusalCode {
 export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   const config = normalizeGateOptions(options as GateOptions);
   const { actions } = options;
-  const challenge: ChallengeOptions = config;
-  const refusals = buildCommonRefusals(challenge);
+  const dpop = config.dpop === undefined ? undefined : new DpopStep(config.dpop, config.now);
+  const gateSchemes: ChallengeSchemes =
+    config.dpop === undefined ? 'bearer' : config.dpop.accept === 'only' ? 'dpop' : 'both';
+  const challenge: ChallengeOptions = { ...config, schemes: gateSchemes, dpopAlgs: config.dpop?.algs };
+  // RFC 9449 §7.1: a DPoP-only action offers only the DPoP challenge.
+  const gateTables = refusalTables(challenge, gateSchemes);
+  const dpopOnlyTables =
+    gateSchemes === 'bearer' || gateSchemes === 'dpop' ? gateTables : refusalTables(challenge, 'dpop');
+  const requiresDpop = (name: N) => gateSchemes === 'dpop' || actions.get(name).requireDpop;
+  const actionChallenge = (name: N): ChallengeOptions =>
+    requiresDpop(name) ? { ...challenge, schemes: 'dpop' } : challenge;
+  for (const name of actions.names) {
+    if (actions.get(name).requireDpop && dpop === undefined) {
+      throw new ConfigurationError(
+        `actions.${name}.requireDpop`,
+        'needs DPoP accepted by the gate: set the gate option dpop: true (or { ... }, see docs/configuration.md)',
+      );
+    }
+  }
   const verify =
     config.tokenCache === false
       ? createVerifier(config)
       : withTokenCache(createVerifier(config), config.tokenCache, config.now, config.clockTolerance);
   const prepared = new Map<string, PreparedAction<N>>();
   // Every action is prepared now, so that a bad declaration fails at start-up.
-  for (const name of actions.names) prepared.set(name, prepareAction(actions.get(name), challenge));
-  const needsReplayStore = actions.names.some((name) => actions.get(name).singleUse);
+  for (const name of actions.names) prepared.set(name, prepareAction(actions.get(name), actionChallenge(name)));
+  // DPoP proofs are single use too (RFC 9449 §11.1).
+  const needsReplayStore = dpop !== undefined || actions.names.some((name) => actions.get(name).singleUse);
   const replayStore: ReplayStore | undefined = needsReplayStore
     ? (config.replayStore ?? new MemoryReplayStore({ now: config.now }))
     : undefined;
@@ -125,14 +157,15 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   }
 
   function prepare(name: N): PreparedAction<N> {
-    return prepared.get(name) ?? prepareAction(actions.get(name), challenge); // `get` throws for unknown names
+    return prepared.get(name) ?? prepareAction(actions.get(name), actionChallenge(name)); // `get` throws for unknown names
   }
 
-  function allow(entry: PreparedAction<N>, token: VerifiedToken): Allow<N> {
-    return {
-      allow: true,
-      auth: { action: entry.action.name, claims: token.claims, scopes: token.scopes, issuer: token.issuer },
-    };
+  const tablesOf = (entry: PreparedAction<N>): RefusalTables =>
+    requiresDpop(entry.action.name) ? dpopOnlyTables : gateTables;
+
+  function allow(entry: PreparedAction<N>, token: VerifiedToken, headers?: Readonly<Record<string, string>>): Allow<N> {
+    const auth = { action: entry.action.name, claims: token.claims, scopes: token.scopes, issuer: token.issuer };
+    return headers === undefined ? { allow: true, auth } : { allow: true, auth, headers };
   }
 
   async function authorizeAsync(
@@ -140,10 +173,36 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     token: VerifiedToken,
     context: CheckContext,
     verdict: Verdict,
+    proof: VerifiedProof | undefined,
   ) {
     if (entry.action.check !== undefined) await runContextCheck(entry, context, verdict);
-    const refusal = refusalFor(entry, verdict);
+    const refusal = refusalFor(proof === undefined ? entry : entry.viaDpop, verdict);
     if (refusal !== undefined) return refusal;
+    let proofUse: ProofUse | undefined;
+    if (proof !== undefined && dpop !== undefined) {
+      // Recorded once everything else allowed the request, like a single-use token.
+      proofUse = await dpop.consume(replayStore as ReplayStore, context.facts, proof, config.replayTimeout);
+      if (!proofUse.first) return tablesOf(entry).dpop.dpop_proof_replayed;
+    }
+    try {
+      const refused = await consumeSingleUse(entry, token, proof !== undefined);
+      if (refused !== undefined) {
+        proofUse?.release(); // a refused request has no effect: the proof can be used again
+        return refused;
+      }
+    } catch (error) {
+      proofUse?.release();
+      throw error;
+    }
+    return allow(entry, token, proof === undefined ? undefined : await dpop?.allowHeaders(proof));
+  }
+
+  async function consumeSingleUse(
+    entry: PreparedAction<N>,
+    token: VerifiedToken,
+    viaDpop: boolean,
+  ): Promise<Refusal | undefined> {
+    const table = viaDpop ? tablesOf(entry).dpop : tablesOf(entry).bearer;
     if (entry.action.singleUse) {
       // Recorded only now, when everything else allowed the request.
       const perAction = entry.action.singleUsePer === 'action';
@@ -154,22 +213,23 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
         config.replayTimeout,
         perAction ? entry.action.name : undefined,
       );
-      if (consumed === 'no_jti') return refusals.token_claims;
-      if (consumed === 'replayed') return perAction ? entry.spent : refusals.token_replayed;
+      if (consumed === 'no_jti') return table.token_claims;
+      if (consumed === 'replayed') return perAction ? (viaDpop ? entry.viaDpop : entry).spent : table.token_replayed;
     }
-    return allow(entry, token);
+    return undefined;
   }
 
-  /** Synchronous unless the action has a context hook or is single use. */
+  /** Synchronous unless the action has a context hook or is single use, or the request used DPoP. */
   function authorize(
     entry: PreparedAction<N>,
     token: VerifiedToken,
     facts: RequestFacts,
+    proof: VerifiedProof | undefined,
   ): Decision<N> | Promise<Decision<N>> {
     const context: CheckContext = { facts, token, action: entry.action, now: config.now() };
     const verdict = runChecks(entry, context);
-    if (entry.action.check !== undefined || entry.action.singleUse)
-      return authorizeAsync(entry, token, context, verdict);
+    if (entry.action.check !== undefined || entry.action.singleUse || proof !== undefined)
+      return authorizeAsync(entry, token, context, verdict, proof);
     return refusalFor(entry, verdict) ?? allow(entry, token);
   }
 
@@ -181,20 +241,31 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     let decision: Decision<N>;
     let cause: unknown;
     let detail: RefusalDetail | undefined;
+    let viaDpop = false;
     try {
       entry = typeof target === 'string' ? prepare(target) : target;
       const extraction = extractToken(facts, config);
-      if ('refusal' in extraction) decision = refusals[extraction.refusal];
-      else {
+      viaDpop = extraction.scheme === 'dpop';
+      if ('refusal' in extraction) decision = tablesOf(entry)[viaDpop ? 'dpop' : 'bearer'][extraction.refusal];
+      else if (!viaDpop && requiresDpop(entry.action.name)) {
+        // RFC 6750 §3.1: Bearer is not a method this action supports; only the DPoP challenge.
+        decision = dpopOnlyTables.bearer.dpop_required;
+      } else {
+        // RFC 9449 §4.3 before the token: a request without a valid proof is refused whatever it carries.
+        const proof = viaDpop && dpop !== undefined ? await dpop.proof(facts, extraction.token) : undefined;
         const verified = verify(extraction.token);
         token = verified instanceof Promise ? await verified : verified;
-        const authorized = authorize(entry, token, facts);
+        if (proof === undefined) checkBearerBinding(token);
+        else dpop?.checkBinding(token, proof);
+        const authorized = authorize(entry, token, facts, proof);
         decision = authorized instanceof Promise ? await authorized : authorized;
       }
     } catch (error) {
       if (typeof target === 'string' && !prepared.has(target)) throw error; // an undeclared name is a programming error
       entry = typeof target === 'string' ? (prepared.get(target) as PreparedAction<N>) : target;
-      decision = keysUnavailableRefusal(error) ?? refusals[refusalCodeFor(error)];
+      const code = refusalCodeFor(error);
+      decision = keysUnavailableRefusal(error) ?? tablesOf(entry)[viaDpop ? 'dpop' : 'bearer'][code];
+      if (code === 'dpop_nonce_required' && dpop !== undefined) decision = await dpop.withNonce(decision as Refusal);
       if (error instanceof TokenRejectedError) detail = error.detail;
       else cause = error;
     }
@@ -217,7 +288,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
         ...(config.allowBodyToken ? ['body'] : []),
         ...(config.allowQueryToken ? ['query'] : []),
       ],
-      extra: options.metadata,
+      extra: config.dpop === undefined ? options.metadata : { ...dpopMetadata(config.dpop), ...options.metadata },
     }),
     metadataUrl: metadataUrlFor(config.resource),
     metadataPath: metadataPathFor(config.resource),

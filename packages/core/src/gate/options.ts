@@ -6,6 +6,7 @@ import type { ActionSet } from '../actions/index.js';
 import type { DecisionHook } from '../audit/index.js';
 import type { ChallengeOptions } from '../challenge/refusal.js';
 import { isChallengeValue } from '../challenge/render.js';
+import { type DpopOptions, type NormalizedDpop, normalizeDpop } from '../dpop/options.js';
 import { ConfigurationError } from '../errors.js';
 import type { ExtractOptions } from '../extract/index.js';
 import { metadataUrlFor, parseResourceIdentifier } from '../metadata/index.js';
@@ -73,6 +74,12 @@ export interface GateOptions<N extends string = string> {
    * or `false` to verify every request's signature afresh.
    */
   readonly tokenCache?: false | TokenCacheOptions;
+  /**
+   * DPoP (RFC 9449): `true` or {@link DpopOptions} to accept `Authorization: DPoP` with a proof
+   * beside `Bearer`; `{ accept: 'only' }` to require it everywhere. Default off. Proof `jti`s are
+   * recorded in `replayStore`. A DPoP-bound token (`cnf.jkt`) sent as `Bearer` is always refused.
+   */
+  readonly dpop?: boolean | DpopOptions;
 }
 
 /** Validated options: what the verifier, the extractor and the challenges each need, and the rest. */
@@ -81,6 +88,7 @@ export interface NormalizedGateOptions extends VerifierOptions, ExtractOptions, 
   readonly replayStore: ReplayStore | undefined;
   readonly replayTimeout: number;
   readonly tokenCache: false | Required<TokenCacheOptions>;
+  readonly dpop: NormalizedDpop | undefined;
 }
 
 const KNOWN = new Set([
@@ -104,6 +112,7 @@ const KNOWN = new Set([
   'replayStore',
   'replayTimeout',
   'tokenCache',
+  'dpop',
 ]);
 
 function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {
@@ -212,9 +221,11 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
     throw new ConfigurationError('onDecision', 'must be a function');
   }
 
+  const dpop = normalizeDpop(options.dpop, resource);
   return {
     resource,
     audience,
+    acceptDpop: dpop !== undefined,
     issuers,
     clockTolerance: wholeNumber('clockTolerance', options.clockTolerance, 60, 0),
     maxTokenBytes: wholeNumber('maxTokenBytes', options.maxTokenBytes, 8192, 16),
@@ -232,5 +243,6 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
     replayStore,
     replayTimeout: wholeNumber('replayTimeout', options.replayTimeout, 1000, 1),
     tokenCache: tokenCacheOptions(options.tokenCache),
+    dpop,
   };
 }

@@ -11,9 +11,15 @@ import { type Check, checksFor, type ShortfallReason } from '../checks/index.js'
  * An action resolved by {@link Gate.prepare}, with its checks and refusals rendered once, so that
  * {@link Gate.decide} does no per-request lookup or rendering.
  */
-export interface PreparedAction<N extends string = string> {
+export interface PreparedAction<N extends string = string> extends ActionRefusals {
   readonly action: Action<N>;
   readonly checks: readonly Check[];
+  /** The same refusals for a request that used the DPoP scheme: the error in the `DPoP` challenge. */
+  readonly viaDpop: ActionRefusals;
+}
+
+/** The refusals of one action, rendered for the scheme a request used. */
+export interface ActionRefusals {
   /** 403 `insufficient_scope`, by the first reason that fell short. */
   readonly insufficient: Readonly<Record<Exclude<ShortfallReason, 'user_authentication'>, Refusal>>;
   /** 401 `insufficient_user_authentication`, alone and when scopes, binding or freshness fall short too. */
@@ -32,16 +38,14 @@ function scopeDescription(action: Action): string {
   return `The access token lacks the scopes this action requires; any one of these suffices: ${alternatives}`;
 }
 
-export function prepareAction<N extends string>(action: Action<N>, challenge: ChallengeOptions): PreparedAction<N> {
+function actionRefusals(action: Action, challenge: ChallengeOptions): ActionRefusals {
   // `scope` is the action's complete requirement, not the difference from what the token holds.
   const scope = action.challengeScope;
   const acr = {
     acrValues: action.userAuthentication?.acrValues,
     maxAge: action.userAuthentication?.maxAge,
   };
-  return Object.freeze({
-    action,
-    checks: checksFor(action),
+  return {
     insufficient: Object.freeze({
       scope: buildRefusal('scope_missing', challenge, { scope, description: scopeDescription(action) }),
       binding: buildRefusal('binding_missing', challenge, { scope }),
@@ -51,5 +55,17 @@ export function prepareAction<N extends string>(action: Action<N>, challenge: Ch
     stepUp: buildRefusal('user_authentication_required', challenge, acr),
     stepUpWithScope: buildRefusal('user_authentication_required', challenge, { ...acr, scope }),
     spent: buildRefusal('grant_spent', challenge, { scope }),
+  };
+}
+
+/** `challenge.schemes` says which challenges this action's refusals offer (RFC 9449 §7.1). */
+export function prepareAction<N extends string>(action: Action<N>, challenge: ChallengeOptions): PreparedAction<N> {
+  const viaBearer = actionRefusals(action, { ...challenge, used: 'bearer' });
+  const offersDpop = challenge.schemes !== undefined && challenge.schemes !== 'bearer';
+  return Object.freeze({
+    action,
+    checks: checksFor(action),
+    ...viaBearer,
+    viaDpop: Object.freeze(offersDpop ? actionRefusals(action, { ...challenge, used: 'dpop' }) : viaBearer),
   });
 }

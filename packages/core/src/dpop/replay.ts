@@ -1,0 +1,62 @@
+/**
+ * RFC 9449 §11.1: each proof is good for one request. Its `jti` is recorded in the gate's
+ * replay store (shared by a fleet through `@actiongate/redis`) under a `dpop:` key for as long as
+ * the proof could be accepted, so that the same proof is refused everywhere afterwards. Like
+ * single-use tokens, a store that fails or is too slow fails the request closed (503), and a use
+ * the gate gave up on is undone, so that a refused request never burns a proof.
+ */
+import { ReplayStoreUnavailableError } from '../errors.js';
+import type { ReplayStore } from '../replay/types.js';
+
+/** A recorded proof use, which can be undone when a later step refuses the request. */
+export interface ProofUse {
+  readonly first: boolean;
+  release(): void;
+}
+
+async function proofKey(jkt: string, jti: string): Promise<string> {
+  // Bounded size whatever the jti's length; scoped by key, so two clients cannot collide.
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${jkt}\n${jti}`));
+  let hex = '';
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
+  return `dpop:${hex}`;
+}
+
+function releaseQuietly(store: ReplayStore, key: string, attempt: string): void {
+  try {
+    store.release(key, attempt).catch(() => {});
+  } catch {
+    // The request is answered already; nothing more can be done.
+  }
+}
+
+export async function consumeProof(
+  store: ReplayStore,
+  proof: { readonly jkt: string; readonly jti: string },
+  expiresAt: number,
+  timeoutMs: number,
+): Promise<ProofUse> {
+  const key = await proofKey(proof.jkt, proof.jti);
+  const attempt = crypto.randomUUID();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ReplayStoreUnavailableError('the replay store did not answer in time')),
+      timeoutMs,
+    );
+  });
+  try {
+    const result = await Promise.race([store.consume(key, { expiresAt, attempt }), timeout]);
+    return {
+      first: result.first,
+      release: result.first ? () => releaseQuietly(store, key, attempt) : () => {},
+    };
+  } catch (error) {
+    releaseQuietly(store, key, attempt);
+    throw error instanceof ReplayStoreUnavailableError
+      ? error
+      : new ReplayStoreUnavailableError(undefined, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
