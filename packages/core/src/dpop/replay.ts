@@ -5,6 +5,7 @@
  * single-use tokens, a store that fails or is too slow fails the request closed (503), and a use
  * the gate gave up on is undone, so that a refused request never burns a proof.
  */
+import { base64url } from 'jose';
 import { ReplayStoreUnavailableError } from '../errors.js';
 import type { ReplayStore } from '../replay/types.js';
 
@@ -14,12 +15,13 @@ export interface ProofUse {
   release(): void;
 }
 
-async function proofKey(jkt: string, jti: string): Promise<string> {
-  // Bounded size whatever the jti's length; scoped by key, so two clients cannot collide.
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${jkt}\n${jti}`));
-  let hex = '';
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
-  return `dpop:${hex}`;
+/**
+ * `dpop:<jkt>:<base64url(jti)>`: scoped by key, so two clients' jtis cannot collide; bounded in
+ * size (the thumbprint is 43 characters, a jti at most 512, proof.ts), so no hash is needed; and
+ * of base64url characters only, whatever the jti holds (a store may join keys with separators).
+ */
+function proofKey(jkt: string, jti: string): string {
+  return `dpop:${jkt}:${base64url.encode(jti)}`;
 }
 
 function releaseQuietly(store: ReplayStore, key: string, attempt: string): void {
@@ -36,7 +38,7 @@ export async function consumeProof(
   expiresAt: number,
   timeoutMs: number,
 ): Promise<ProofUse> {
-  const key = await proofKey(proof.jkt, proof.jti);
+  const key = proofKey(proof.jkt, proof.jti);
   const attempt = crypto.randomUUID();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {

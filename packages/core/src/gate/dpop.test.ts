@@ -144,6 +144,30 @@ describe('gate with DPoP (RFC 9449)', () => {
     expect(refusal(await gate.decide('read', { ...facts })).code).toBe('dpop_proof_replayed');
   });
 
+  it('a silent replay store fails closed with 503 within replayTimeout, and the proof is not burnt', async () => {
+    const memory = new MemoryReplayStore();
+    let silent = true;
+    const released: string[] = [];
+    const replayStore = {
+      consume: (k: string, use: { expiresAt: number; attempt: string }) =>
+        silent ? new Promise<never>(() => {}) : memory.consume(k, use),
+      release: async (k: string, attempt: string) => {
+        released.push(k);
+        await memory.release(k, attempt);
+      },
+    };
+    const gate = testGate(issuer, actions, { dpop: true, replayStore, replayTimeout: 50 });
+    const token = await boundToken();
+    const proof = await makeProof(key, { token });
+    const refused = refusal(await gate.decide('read', dpopFacts(token, proof)));
+    expect(refused.status).toBe(503);
+    expect(refused.code).toBe('replay_store_unavailable');
+    expect(released).toHaveLength(1);
+    expect(released[0]).toMatch(/^dpop:/);
+    silent = false;
+    expect((await gate.decide('read', dpopFacts(token, proof))).allow).toBe(true);
+  });
+
   it('a refused request does not use up its proof', async () => {
     let refuse = true;
     const hooked = defineActions({
