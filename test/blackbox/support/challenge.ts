@@ -51,6 +51,7 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
   token_not_yet_valid: invalidToken('The access token is not valid yet'),
   token_claims: invalidToken('The access token lacks a required claim or has a claim of the wrong type'),
   token_replayed: invalidToken('The access token was already used'),
+  token_inactive: invalidToken('The access token is not active'),
   user_authentication_required: fixed(
     401,
     'insufficient_user_authentication',
@@ -62,6 +63,11 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
   context_refused: insufficientScope('The access token does not permit this request'),
   grant_spent: insufficientScope('The access token was already used for this action; a new grant is needed'),
   keys_unavailable: fixed(503, undefined, 'The keys to verify the access token are unavailable; retry later'),
+  introspection_unavailable: fixed(
+    503,
+    undefined,
+    'The access token cannot be checked with the authorization server right now; retry later',
+  ),
   replay_store_unavailable: fixed(503, undefined, 'Single-use tokens cannot be checked right now; retry later'),
   internal_error: fixed(500, undefined, 'The request could not be authorized'),
 };
@@ -143,7 +149,10 @@ export function expectRefusal(reply: Reply, base: string, expected: RefusalExpec
 }
 
 /** A 503: `Retry-After` in whole seconds, no challenge, never an allow. */
-export function expectUnavailable(reply: Reply, code: 'keys_unavailable' | 'replay_store_unavailable'): void {
+export function expectUnavailable(
+  reply: Reply,
+  code: 'keys_unavailable' | 'replay_store_unavailable' | 'introspection_unavailable',
+): void {
   expect(reply.status, reply.text).toBe(503);
   expect(reply.headers['retry-after']).toMatch(/^\d+$/);
   expect(reply.challenge).toBeUndefined();

@@ -39,6 +39,12 @@ export interface ActionDeclaration {
    * for every other action. For clients that hold one token for many actions (MCP clients).
    */
   readonly singleUse?: boolean | 'per-token' | 'per-action';
+  /**
+   * Also ask the issuer's introspection endpoint (RFC 7662) whether a JWT is still active, so
+   * that a token revoked at the authorization server is refused here within the introspection
+   * cache's lifetime. Needs `introspection` on every issuer. Opaque tokens are always introspected.
+   */
+  readonly introspect?: boolean;
 }
 
 /**
@@ -66,6 +72,8 @@ export interface Action<N extends string = string> {
   readonly singleUse: boolean;
   /** What single use consumes: the whole token, or only its grant for this action. */
   readonly singleUsePer: 'token' | 'action';
+  /** Whether a JWT is checked at the introspection endpoint too. */
+  readonly introspect: boolean;
 }
 
 /**
@@ -89,6 +97,7 @@ const KNOWN_KEYS = new Set([
   'authorizationDetails',
   'check',
   'singleUse',
+  'introspect',
 ]);
 // RFC 9470 §3 acr_values: space-separated, so one value has no space; it is rendered in a
 // challenge, so RFC 6750 §3's characters only.
@@ -182,6 +191,8 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
   ) {
     throw new ConfigurationError(`${at}.singleUse`, "must be true, false, 'per-token' or 'per-action'");
   }
+  if (declaration.introspect !== undefined && typeof declaration.introspect !== 'boolean')
+    throw new ConfigurationError(`${at}.introspect`, 'must be true or false');
   return Object.freeze({
     name,
     description: declaration.description,
@@ -195,6 +206,7 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
     check: optionalFunction(`${at}.check`, declaration.check),
     singleUse: singleUse === true || singleUse === 'per-token' || singleUse === 'per-action',
     singleUsePer: singleUse === 'per-action' ? 'action' : 'token',
+    introspect: declaration.introspect === true,
   });
 }
 
