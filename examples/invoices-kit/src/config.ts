@@ -11,6 +11,14 @@ export interface ExampleConfig {
   /** `undefined`: `http://HOST:PORT` once the real port is known. */
   readonly audience: string | undefined;
   readonly redisUrl: string | undefined;
+  /** RFC 7662: set together (all three or none); a token that is not a JWT is checked there. */
+  readonly introspection: IntrospectionConfig | undefined;
+}
+
+export interface IntrospectionConfig {
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
 }
 
 export class ExampleConfigError extends Error {
@@ -61,5 +69,28 @@ export function readConfig(env: Env): ExampleConfig {
   const audience = url(env, 'AUDIENCE', ['http:', 'https:']);
   if (audience?.includes('#')) throw new ExampleConfigError('AUDIENCE', 'must not contain a fragment');
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
-  return { port, host, issuer, jwksUri, audience, redisUrl };
+  return { port, host, issuer, jwksUri, audience, redisUrl, introspection: introspection(env) };
+}
+
+const INTROSPECTION_VARIABLES = [
+  'INTROSPECTION_URL',
+  'INTROSPECTION_CLIENT_ID',
+  'INTROSPECTION_CLIENT_SECRET',
+] as const;
+
+/** All three or none: a half-configured introspection would silently refuse every opaque token. */
+function introspection(env: Env): IntrospectionConfig | undefined {
+  const given = INTROSPECTION_VARIABLES.filter((name) => read(env, name) !== undefined);
+  if (given.length === 0) return undefined;
+  const absent = INTROSPECTION_VARIABLES.find((name) => read(env, name) === undefined);
+  if (absent !== undefined)
+    throw new ExampleConfigError(
+      absent,
+      `is required when ${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set`,
+    );
+  return {
+    url: url(env, 'INTROSPECTION_URL', ['http:', 'https:']) as string,
+    clientId: read(env, 'INTROSPECTION_CLIENT_ID') as string,
+    clientSecret: read(env, 'INTROSPECTION_CLIENT_SECRET') as string,
+  };
 }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createGate, type Gate, type ReplayStore } from '@actiongate/core';
 import { RedisReplayStore } from '@actiongate/redis';
 import { type InvoiceAction, invoiceActions } from './actions.js';
-import { type ExampleConfig, ExampleConfigError, readConfig } from './config.js';
+import { type ExampleConfig, ExampleConfigError, type IntrospectionConfig, readConfig } from './config.js';
 import { InvoiceStore } from './invoices.js';
 
 export interface ExampleSetup {
@@ -36,6 +36,7 @@ function buildGate(
   audience: string,
   issuer: { readonly issuer: string; readonly jwksUri: string },
   replayStore: ReplayStore | undefined,
+  introspection: IntrospectionConfig | undefined,
 ): Gate<InvoiceAction> {
   return createGate({
     actions: invoiceActions,
@@ -43,7 +44,18 @@ function buildGate(
     realm: 'invoices',
     // Without REDIS_URL, single-use token ids are recorded in this process's memory.
     ...(replayStore === undefined ? {} : { replayStore }),
-    issuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri, jwksTimeout: JWKS_TIMEOUT_MS }],
+    issuers: [
+      {
+        issuer: issuer.issuer,
+        jwksUri: issuer.jwksUri,
+        jwksTimeout: JWKS_TIMEOUT_MS,
+        // RFC 7662 with client_secret_basic; answers are kept 30 s (a revoked token is refused
+        // within that, inside the contract's 60 s) and an inactive one 5 s.
+        ...(introspection === undefined
+          ? {}
+          : { introspection: { ...introspection, timeout: JWKS_TIMEOUT_MS, cacheTtl: 30, negativeCacheTtl: 5 } }),
+      },
+    ],
   });
 }
 
@@ -75,7 +87,7 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
       config.redisUrl === undefined
         ? undefined
         : new RedisReplayStore({ url: config.redisUrl, readyTimeout: REDIS_READY_TIMEOUT_MS });
-    gate = buildGate(audience, issuer, redis);
+    gate = buildGate(audience, issuer, redis, config.introspection);
   } catch (error) {
     server.close();
     fail(error instanceof Error ? error.message : String(error));

@@ -21,7 +21,18 @@ export interface RunningExample {
 }
 
 /** The contract's variables are the test's to set: none is inherited from the shell running the tests. */
-const CONTRACT_VARIABLES = ['PORT', 'HOST', 'ISSUER', 'JWKS_URI', 'AUDIENCE', 'REDIS_URL', 'STEP_UP_MAX_AGE'];
+const CONTRACT_VARIABLES = [
+  'PORT',
+  'HOST',
+  'ISSUER',
+  'JWKS_URI',
+  'AUDIENCE',
+  'REDIS_URL',
+  'STEP_UP_MAX_AGE',
+  'INTROSPECTION_URL',
+  'INTROSPECTION_CLIENT_ID',
+  'INTROSPECTION_CLIENT_SECRET',
+];
 
 function environment(env: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = { ...process.env };
