@@ -25,6 +25,7 @@ export {
 export {
   ActionGateError,
   ConfigurationError,
+  IntrospectionUnavailableError,
   KeySetUnavailableError,
   ReplayStoreUnavailableError,
   TokenRejectedError,
@@ -73,5 +74,10 @@ export { readScopes, SCOPE_CLAIMS, type ScopeClaim, type ScopeReader, type Scope
 export type { TokenCacheOptions } from './verify/cache.js';
 export { RFC9068_REQUIRED_CLAIMS } from './verify/claims.js';
 export type { AccessTokenClaims, VerifiedToken } from './verify/index.js';
+export type {
+  IntrospectionAccept,
+  IntrospectionClientAuth,
+  IntrospectionOptions,
+} from './verify/introspection-options.js';
 export type { ClientIdClaim, IssuerTokenRules, TokenIdClaim } from './verify/issuer-rules.js';
 export type { IssuerOptions } from './verify/options.js';

@@ -165,14 +165,17 @@ export class Introspector {
     return parseIntrospectionResponse(await this.verifySigned(body as string), config.url.href);
   }
 
-  /** RFC 9701 §5: `typ`, signature by the issuer's keys, `iss` the issuer, `aud` this client. */
+  /**
+   * RFC 9701 §5: `typ`, signature by the issuer's keys, `iss` the issuer, and an `aud` that
+   * identifies this resource server: its client id, or (oidc-provider's choice) its resource.
+   */
   private async verifySigned(jwt: string): Promise<unknown> {
-    const { issuer, key, algorithms, config, clockTolerance, now } = this.options;
+    const { issuer, key, algorithms, config, clockTolerance, now, rules } = this.options;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(jwt, key as Parameters<typeof jwtVerify>[1], {
         issuer,
-        audience: config.clientId,
+        audience: [config.clientId, ...rules.audience],
         typ: JWT_RESPONSE_TYPE,
         algorithms: algorithms as string[],
         clockTolerance,
