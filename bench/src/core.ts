@@ -1,8 +1,11 @@
 /**
  * pnpm bench:core: nanoseconds per decision, without HTTP, for an allowed request, a request
- * refused for scope, and a request refused for a bad token; with the token cache and without.
+ * refused for scope, and a request refused for a bad token; with the token cache and without;
+ * and an opaque token answered from the introspection cache (RFC 7662), its endpoint asked once.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createGate, defineActions, type Gate, type RequestFacts } from '@actiongate/core';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
@@ -50,6 +53,31 @@ for (const cache of [true, false]) {
   rows.push([label, 'allowed', await nsPerDecision(gate, 'read', facts(`Bearer ${token}`), n)]);
   rows.push([label, 'refused for scope', await nsPerDecision(gate, 'admin', facts(`Bearer ${token}`), n)]);
   rows.push([label, 'refused: bad token', await nsPerDecision(gate, 'read', facts('Bearer not.a.token'), 50_000)]);
+}
+
+{
+  // A local introspection endpoint; after the first request every decision is a cache hit.
+  let asked = 0;
+  const endpoint = createServer((_req, res) => {
+    asked++;
+    const body = { active: true, iss: ISSUER, aud: RESOURCE, scope: 'invoices:read', exp: now + 3600, sub: 's' };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/introspect`;
+  const gate = createGate({
+    actions,
+    resource: RESOURCE,
+    issuers: [{ issuer: ISSUER, jwks, introspection: { url, clientId: 'rs', clientSecret: 'secret', cacheTtl: 60 } }],
+  });
+  const opaque = facts(`Bearer ${randomUUID()}`);
+  rows.push([
+    'with introspection, cache hit',
+    'allowed (opaque token)',
+    await nsPerDecision(gate, 'read', opaque, 200_000),
+  ]);
+  endpoint.close();
+  if (asked !== 1) throw new Error(`the introspection endpoint was asked ${asked} times, expected once`);
 }
 
 process.stdout.write(`| gate | decision | ns per decision |\n|---|---|---:|\n`);
