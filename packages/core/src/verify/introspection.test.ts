@@ -3,6 +3,7 @@
  * 127.0.0.1 that answers as the test says: truthfully, with lies, late, never, too much. The
  * gate's clock is simulated, so cache lifetimes are tested at their boundaries without waiting.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,8 +12,11 @@ import { bearer, createTestIssuer, ISSUER, RESOURCE } from '../../test/tokens.js
 import { defineActions } from '../actions/index.js';
 import { ConfigurationError } from '../errors.js';
 import { createGate, type Decision } from '../gate/index.js';
-import type { IntrospectionOptions } from './introspection-options.js';
-import type { IssuerOptions } from './options.js';
+import { Introspector } from './introspection.js';
+import { INTROSPECTION_REQUIRED_CLAIMS } from './introspection-dispatch.js';
+import { type IntrospectionOptions, normalizeIntrospection } from './introspection-options.js';
+import { effectiveRules } from './issuer-checks.js';
+import { type IssuerOptions, normalizeIssuer } from './options.js';
 
 afterEach(closeAllServers);
 
@@ -284,6 +288,49 @@ describe('introspection: the cache', () => {
     const gate = gateFor(as.url, clock.now, { cacheTtl: 0 });
     for (let i = 0; i < 3; i++) expect(outcome(await gate.decide('read', bearer(OPAQUE)))).toBe('allow');
     expect(as.seen).toHaveLength(3);
+  });
+
+  it('a refusal by the clock is lifted by the clock: nbf in the future, then past, without asking again', async () => {
+    const clock = simulatedClock();
+    const as = await endpoint((_form, res) => json(res, activeAnswer({ nbf: seconds(START) + 70 })));
+    const gate = gateFor(as.url, clock.now); // clockTolerance 60
+    expect(outcome(await gate.decide('read', bearer(OPAQUE)))).toBe('token_not_yet_valid');
+    clock.advance(11_000);
+    expect(outcome(await gate.decide('read', bearer(OPAQUE)))).toBe('allow');
+    expect(as.seen).toHaveLength(1);
+  });
+
+  it('is bounded: with maxEntries 2, a third token evicts the least recently used answer', async () => {
+    const clock = simulatedClock();
+    const as = await endpoint((_form, res) => json(res, activeAnswer()));
+    const gate = gateFor(as.url, clock.now, { maxEntries: 2 });
+    for (const token of ['t-1', 't-2', 't-3', 't-1'])
+      expect(outcome(await gate.decide('read', bearer(token)))).toBe('allow');
+    expect(as.seen.map((seen) => seen.form.get('token'))).toEqual(['t-1', 't-2', 't-3', 't-1']);
+  });
+
+  it('keys the cache by the SHA-256 of the token, never the token', async () => {
+    const clock = simulatedClock();
+    const as = await endpoint((_form, res) => json(res, activeAnswer()));
+    const config = normalizeIntrospection({ url: as.url, clientId: 'rs-1', clientSecret: 's3cret:/+' }, 'x', false);
+    const introspector = new Introspector({
+      issuer: ISSUER,
+      config,
+      rules: effectiveRules(normalizeIssuer({ issuer: ISSUER, jwks: { keys: [] } }, 'i'), {
+        tokenTypes: new Set(),
+        audience: [RESOURCE],
+        requiredClaims: INTROSPECTION_REQUIRED_CLAIMS,
+        scopeSource: ['scope'],
+      }),
+      key: new Uint8Array(32),
+      algorithms: ['RS256'],
+      clockTolerance: 60,
+      now: clock.now,
+    });
+    await introspector.verify(OPAQUE);
+    const keys = [...(introspector as unknown as { cache: { keys(): Iterable<string> } }).cache.keys()];
+    expect(keys).toEqual([createHash('sha256').update(OPAQUE).digest('base64')]);
+    expect(introspector.requests).toBe(1);
   });
 
   it('coalesces: 25 concurrent lookups of one token send one request; another token sends its own', async () => {

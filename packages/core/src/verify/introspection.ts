@@ -44,12 +44,18 @@ export interface IntrospectorOptions {
 
 interface Entry {
   readonly answer: IntrospectionAnswer;
+  /** Estimated memory: the answer serialised, plus the entry's own. */
+  readonly bytes: number;
   /** Clock ms from which the endpoint is asked again. */
   readonly until: number;
   /** The answer read as a verified token, once; or why it is refused. */
   verified?: VerifiedToken;
   refusal?: TokenRejectedError;
 }
+
+/** The most memory the cached answers may take, estimated. */
+const CACHE_MAX_BYTES = 32 * 1024 * 1024;
+const ENTRY_OVERHEAD = 512;
 
 /** RFC 9701 §5: the media type of a signed introspection response, as its `typ`. */
 const JWT_RESPONSE_TYPE = 'token-introspection+jwt';
@@ -87,7 +93,12 @@ export class Introspector {
   requests = 0;
 
   constructor(private readonly options: IntrospectorOptions) {
-    this.cache = new LRUCache<string, Entry>({ max: options.config.maxEntries });
+    this.cache = new LRUCache<string, Entry>({
+      max: options.config.maxEntries,
+      // Each answer may be up to `maxBytes`: the count alone would not bound the memory.
+      maxSize: CACHE_MAX_BYTES,
+      sizeCalculation: (entry) => entry.bytes,
+    });
     this.backoff = new Backoff(options.config.backoff, options.random);
   }
 
@@ -117,7 +128,8 @@ export class Introspector {
       try {
         entry.verified = verifiedFromIntrospection(entry.answer.claims, issuer, rules, seconds, clockTolerance);
       } catch (error) {
-        if (error instanceof TokenRejectedError) entry.refusal = error;
+        // Kept for the entry's life, except a refusal by the clock, which the clock may lift.
+        if (error instanceof TokenRejectedError && error.reason !== 'token_not_yet_valid') entry.refusal = error;
         throw error;
       }
       return entry.verified;
@@ -186,7 +198,8 @@ export class Introspector {
       // Never past `exp`: an expired token's answer would be stale by definition.
       if (typeof exp === 'number' && Number.isFinite(exp)) until = Math.min(until, exp * 1000);
     } else until = at + config.negativeCacheTtl * 1000;
-    const entry: Entry = { answer, until };
+    const bytes = ENTRY_OVERHEAD + (answer.active ? JSON.stringify(answer.claims).length : 0);
+    const entry: Entry = { answer, until, bytes };
     if (until > at) this.cache.set(key, entry);
     return entry;
   }
