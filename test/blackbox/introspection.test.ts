@@ -116,6 +116,21 @@ describe.each(EXAMPLES)('%s: opaque tokens through introspection', (name) => {
     expect(as.asked.length).toBe(before);
   });
 
+  it('a token revoked at the authorization server is refused once its cached answer expires, within 60 s', async () => {
+    const token = opaque();
+    expect((await send(fx.url, '/invoices', { headers: bearer(token) })).status).toBe(200);
+    as.answers.delete(token); // revoked: the endpoint now calls it inactive
+    const revokedAt = Date.now();
+    let reply = await send(fx.url, '/invoices', { headers: bearer(token) });
+    // Bounded: one request every 500 ms, for at most 61 s.
+    for (let i = 0; i < 122 && reply.status === 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      reply = await send(fx.url, '/invoices', { headers: bearer(token) });
+    }
+    expectRefusal(reply, fx.url, refusal('token_inactive'));
+    expect(Date.now() - revokedAt).toBeLessThanOrEqual(60_000);
+  }, 70_000);
+
   it('an endpoint that cannot answer gets 503 + Retry-After; an answer cached earlier keeps serving', async () => {
     const cached = opaque();
     expect((await send(fx.url, '/invoices', { headers: bearer(cached) })).status).toBe(200);
@@ -138,20 +153,25 @@ describe.each(EXAMPLES)('%s: introspection configuration', (name) => {
     INTROSPECTION_CLIENT_ID: 'rs',
     INTROSPECTION_CLIENT_SECRET: 'secret',
   };
-  it.concurrent.each([
+  // One at a time: each is a process start, and the machine may be shared.
+  it.each([
     ['INTROSPECTION_CLIENT_ID', { ...complete, INTROSPECTION_CLIENT_ID: '' }],
     ['INTROSPECTION_CLIENT_SECRET', { ...complete, INTROSPECTION_CLIENT_SECRET: undefined }],
     ['INTROSPECTION_URL', { ...complete, INTROSPECTION_URL: '' }],
     ['INTROSPECTION_URL', { ...complete, INTROSPECTION_URL: 'not a url' }],
-  ])('exits non-zero naming %s', async (variable, env) => {
-    const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) as Record<
-      string,
-      string
-    >;
-    const { code, stdout, stderr } = await runToExit(name, { PORT: '0', ...defined });
-    expect(code).not.toBe(0);
-    expect(code).not.toBeNull();
-    expect(stdout).not.toContain('listening on');
-    expect(stderr).toContain(variable);
-  });
+  ])(
+    'exits non-zero naming %s',
+    async (variable, env) => {
+      const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) as Record<
+        string,
+        string
+      >;
+      const { code, stdout, stderr } = await runToExit(name, { PORT: '0', ...defined }, 40_000);
+      expect(code).not.toBe(0);
+      expect(code).not.toBeNull();
+      expect(stdout).not.toContain('listening on');
+      expect(stderr).toContain(variable);
+    },
+    45_000,
+  );
 });
