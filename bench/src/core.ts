@@ -1,11 +1,14 @@
 /**
  * pnpm bench:core: nanoseconds per decision, without HTTP, for an allowed request, a request
- * refused for scope, and a request refused for a bad token; with the token cache and without.
+ * refused for scope, and a request refused for a bad token; with the token cache and without;
+ * and an opaque token answered from the introspection cache (RFC 7662), its endpoint asked once.
  * Then DPoP (RFC 9449): an allowed request with a DPoP-bound token and a fresh proof each time
  * (proofs made before timing), beside the same gate's Bearer request, so that the difference
  * is the cost of verifying and recording a proof.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createGate, defineActions, type Gate, type RequestFacts } from '@actiongate/core';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 
@@ -142,6 +145,30 @@ rows.push([
   `allowed: DPoP, ${CONCURRENCY} at a time (wall time / requests)`,
   dpopConcurrentNs,
 ]);
+{
+  // A local introspection endpoint; after the first request every decision is a cache hit.
+  let asked = 0;
+  const endpoint = createServer((_req, res) => {
+    asked++;
+    const body = { active: true, iss: ISSUER, aud: RESOURCE, scope: 'invoices:read', exp: now + 3600, sub: 's' };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/introspect`;
+  const gate = createGate({
+    actions,
+    resource: RESOURCE,
+    issuers: [{ issuer: ISSUER, jwks, introspection: { url, clientId: 'rs', clientSecret: 'secret', cacheTtl: 60 } }],
+  });
+  const opaque = facts(`Bearer ${randomUUID()}`);
+  rows.push([
+    'with introspection, cache hit',
+    'allowed (opaque token)',
+    await nsPerDecision(gate, 'read', opaque, 200_000),
+  ]);
+  endpoint.close();
+  if (asked !== 1) throw new Error(`the introspection endpoint was asked ${asked} times, expected once`);
+}
 
 process.stdout.write(`| gate | decision | ns per decision |\n|---|---|---:|\n`);
 for (const [label, decision, ns] of rows)

@@ -17,6 +17,14 @@ export interface ExampleConfig {
   readonly dpopNonce: boolean;
   /** `REFUND_REQUIRES_DPOP`: `invoices.refund` accepts only DPoP-bound tokens. */
   readonly refundRequiresDpop: boolean;
+  /** RFC 7662: set together (all three or none); a token that is not a JWT is checked there. */
+  readonly introspection: IntrospectionConfig | undefined;
+}
+
+export interface IntrospectionConfig {
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
 }
 
 export class ExampleConfigError extends Error {
@@ -71,5 +79,39 @@ export function readConfig(env: Env): ExampleConfig {
   const dpopNonce = read(env, 'DPOP_NONCE') !== undefined;
   const refundRequiresDpop = read(env, 'REFUND_REQUIRES_DPOP') !== undefined;
   const acceptDpop = read(env, 'ACCEPT_DPOP') !== undefined || dpopNonce || refundRequiresDpop;
-  return { port, host, issuer, jwksUri, audience, redisUrl, acceptDpop, dpopNonce, refundRequiresDpop };
+  return {
+    port,
+    host,
+    issuer,
+    jwksUri,
+    audience,
+    redisUrl,
+    acceptDpop,
+    dpopNonce,
+    refundRequiresDpop,
+    introspection: introspection(env),
+  };
+}
+
+const INTROSPECTION_VARIABLES = [
+  'INTROSPECTION_URL',
+  'INTROSPECTION_CLIENT_ID',
+  'INTROSPECTION_CLIENT_SECRET',
+] as const;
+
+/** All three or none: a half-configured introspection would silently refuse every opaque token. */
+function introspection(env: Env): IntrospectionConfig | undefined {
+  const given = INTROSPECTION_VARIABLES.filter((name) => read(env, name) !== undefined);
+  if (given.length === 0) return undefined;
+  const absent = INTROSPECTION_VARIABLES.find((name) => read(env, name) === undefined);
+  if (absent !== undefined)
+    throw new ExampleConfigError(
+      absent,
+      `is required when ${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set`,
+    );
+  return {
+    url: url(env, 'INTROSPECTION_URL', ['http:', 'https:']) as string,
+    clientId: read(env, 'INTROSPECTION_CLIENT_ID') as string,
+    clientSecret: read(env, 'INTROSPECTION_CLIENT_SECRET') as string,
+  };
 }

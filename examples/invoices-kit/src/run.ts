@@ -19,6 +19,8 @@ export type ListenerFactory = (setup: ExampleSetup) => RequestListener;
 
 /** Key set fetches give up after this long, and the request gets 503 + Retry-After. */
 const JWKS_TIMEOUT_MS = 2000;
+/** Seconds an active introspection answer is reused. */
+const INTROSPECTION_CACHE_TTL_S = 10;
 /** Start-up waits this long at most for Redis's first answer. */
 const REDIS_READY_TIMEOUT_MS = 2000;
 
@@ -46,7 +48,26 @@ function buildGate(
     realm: 'invoices',
     // Without REDIS_URL, single-use token ids are recorded in this process's memory.
     ...(replayStore === undefined ? {} : { replayStore }),
-    issuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri, jwksTimeout: JWKS_TIMEOUT_MS }],
+    issuers: [
+      {
+        issuer: issuer.issuer,
+        jwksUri: issuer.jwksUri,
+        jwksTimeout: JWKS_TIMEOUT_MS,
+        // RFC 7662 with client_secret_basic; answers are kept 10 s (a token revoked at the
+        // authorization server is refused within that, well inside the contract's 60 s) and an
+        // inactive one 5 s.
+        ...(config.introspection === undefined
+          ? {}
+          : {
+              introspection: {
+                ...config.introspection,
+                timeout: JWKS_TIMEOUT_MS,
+                cacheTtl: INTROSPECTION_CACHE_TTL_S,
+                negativeCacheTtl: 5,
+              },
+            }),
+      },
+    ],
   });
 }
 

@@ -75,6 +75,18 @@ export class KeySetUnavailableError extends ActionGateError {
   }
 }
 
+/** The introspection endpoint could not answer (timeout, refused, non-200, not JSON, too large, not RFC 7662). */
+export class IntrospectionUnavailableError extends ActionGateError {
+  override readonly code = 'ERR_INTROSPECTION_UNAVAILABLE';
+  /** Whole seconds until the endpoint will be tried again, when a backoff is running. */
+  readonly retryAfter: number | undefined;
+
+  constructor(options?: { cause?: unknown; retryAfter?: number }) {
+    super('the introspection endpoint could not answer', options);
+    this.retryAfter = options?.retryAfter;
+  }
+}
+
 /** The replay store could not record a use (unreachable, slow, full): the request fails closed. */
 export class ReplayStoreUnavailableError extends ActionGateError {
   override readonly code = 'ERR_REPLAY_STORE_UNAVAILABLE';

@@ -32,6 +32,7 @@ export { DEFAULT_DPOP_ALGS, type DpopNonceOptions, type DpopOptions } from './dp
 export {
   ActionGateError,
   ConfigurationError,
+  IntrospectionUnavailableError,
   KeySetUnavailableError,
   ReplayStoreUnavailableError,
   TokenRejectedError,
@@ -80,5 +81,10 @@ export { readScopes, SCOPE_CLAIMS, type ScopeClaim, type ScopeReader, type Scope
 export type { TokenCacheOptions } from './verify/cache.js';
 export { RFC9068_REQUIRED_CLAIMS } from './verify/claims.js';
 export type { AccessTokenClaims, VerifiedToken } from './verify/index.js';
+export type {
+  IntrospectionAccept,
+  IntrospectionClientAuth,
+  IntrospectionOptions,
+} from './verify/introspection-options.js';
 export type { ClientIdClaim, IssuerTokenRules, TokenIdClaim } from './verify/issuer-rules.js';
 export type { IssuerOptions } from './verify/options.js';

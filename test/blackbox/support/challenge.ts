@@ -59,6 +59,7 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
   dpop_token_unbound: invalidToken('The access token is not bound to a DPoP key'),
   token_dpop_bound: invalidToken('The access token is DPoP-bound and must be sent with a DPoP proof'),
   dpop_required: fixed(401, undefined, 'This action requires a DPoP-bound access token'),
+  token_inactive: invalidToken('The access token is not active'),
   user_authentication_required: fixed(
     401,
     'insufficient_user_authentication',
@@ -70,6 +71,11 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
   context_refused: insufficientScope('The access token does not permit this request'),
   grant_spent: insufficientScope('The access token was already used for this action; a new grant is needed'),
   keys_unavailable: fixed(503, undefined, 'The keys to verify the access token are unavailable; retry later'),
+  introspection_unavailable: fixed(
+    503,
+    undefined,
+    'The access token cannot be checked with the authorization server right now; retry later',
+  ),
   replay_store_unavailable: fixed(503, undefined, 'Single-use tokens cannot be checked right now; retry later'),
   internal_error: fixed(500, undefined, 'The request could not be authorized'),
 };
@@ -151,7 +157,10 @@ export function expectRefusal(reply: Reply, base: string, expected: RefusalExpec
 }
 
 /** A 503: `Retry-After` in whole seconds, no challenge, never an allow. */
-export function expectUnavailable(reply: Reply, code: 'keys_unavailable' | 'replay_store_unavailable'): void {
+export function expectUnavailable(
+  reply: Reply,
+  code: 'keys_unavailable' | 'replay_store_unavailable' | 'introspection_unavailable',
+): void {
   expect(reply.status, reply.text).toBe(503);
   expect(reply.headers['retry-after']).toMatch(/^\d+$/);
   expect(reply.challenge).toBeUndefined();

@@ -32,6 +32,9 @@ const CONTRACT_VARIABLES = [
   'ACCEPT_DPOP',
   'DPOP_NONCE',
   'REFUND_REQUIRES_DPOP',
+  'INTROSPECTION_URL',
+  'INTROSPECTION_CLIENT_ID',
+  'INTROSPECTION_CLIENT_SECRET',
 ];
 
 function environment(env: Record<string, string>): NodeJS.ProcessEnv {

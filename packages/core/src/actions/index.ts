@@ -44,6 +44,12 @@ export interface ActionDeclaration {
    * request gets 401 with only a `DPoP` challenge (RFC 6750 §3.1). Needs the gate's `dpop` option.
    */
   readonly requireDpop?: boolean;
+  /**
+   * Also ask the issuer's introspection endpoint (RFC 7662) whether a JWT is still active, so
+   * that a token revoked at the authorization server is refused here within the introspection
+   * cache's lifetime. Needs `introspection` on every issuer. Opaque tokens are always introspected.
+   */
+  readonly introspect?: boolean;
 }
 
 /**
@@ -73,6 +79,8 @@ export interface Action<N extends string = string> {
   readonly singleUsePer: 'token' | 'action';
   /** Whether only DPoP-bound tokens may perform it. */
   readonly requireDpop: boolean;
+  /** Whether a JWT is checked at the introspection endpoint too. */
+  readonly introspect: boolean;
 }
 
 /**
@@ -97,6 +105,7 @@ const KNOWN_KEYS = new Set([
   'check',
   'singleUse',
   'requireDpop',
+  'introspect',
 ]);
 // RFC 9470 §3 acr_values: space-separated, so one value has no space; it is rendered in a
 // challenge, so RFC 6750 §3's characters only.
@@ -195,6 +204,8 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
   ) {
     throw new ConfigurationError(`${at}.singleUse`, "must be true, false, 'per-token' or 'per-action'");
   }
+  if (declaration.introspect !== undefined && typeof declaration.introspect !== 'boolean')
+    throw new ConfigurationError(`${at}.introspect`, 'must be true or false');
   return Object.freeze({
     name,
     description: declaration.description,
@@ -209,6 +220,7 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
     singleUse: singleUse === true || singleUse === 'per-token' || singleUse === 'per-action',
     singleUsePer: singleUse === 'per-action' ? 'action' : 'token',
     requireDpop: requireDpop(`${at}.requireDpop`, declaration.requireDpop),
+    introspect: declaration.introspect === true,
   });
 }
 

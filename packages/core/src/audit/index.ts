@@ -37,7 +37,7 @@ export interface DecisionEvent {
    * issuer mismatch. Sanitised and bounded; for logs only, never sent to the client.
    */
   readonly detail?: RefusalDetail;
-  /** For `internal_error` and `keys_unavailable`: the underlying error, for logs only. */
+  /** For `internal_error`, `keys_unavailable` and `introspection_unavailable`: the underlying error, for logs only. */
   readonly cause?: unknown;
 }
 

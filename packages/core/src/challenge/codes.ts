@@ -58,6 +58,9 @@ export const REFUSALS = {
   token_not_yet_valid: spec(401, 'invalid_token', 'The access token is not valid yet'),
   token_claims: spec(401, 'invalid_token', 'The access token lacks a required claim or has a claim of the wrong type'),
 
+  // RFC 7662 §2.2: the authorization server says the token is not active (revoked, expired, unknown).
+  token_inactive: spec(401, 'invalid_token', 'The access token is not active'),
+
   // A single-use token presented again (RFC 6750 §3.1: the token is no longer valid).
   token_replayed: spec(401, 'invalid_token', 'The access token was already used'),
 
@@ -103,6 +106,11 @@ export const REFUSALS = {
 
   // Fail closed (RFC 9110 §15.6.4 and §10.2.3: 503 with Retry-After).
   keys_unavailable: spec(503, undefined, 'The keys to verify the access token are unavailable; retry later'),
+  introspection_unavailable: spec(
+    503,
+    undefined,
+    'The access token cannot be checked with the authorization server right now; retry later',
+  ),
   replay_store_unavailable: spec(503, undefined, 'Single-use tokens cannot be checked right now; retry later'),
   internal_error: spec(500, undefined, 'The request could not be authorized'),
 } as const satisfies Record<string, RefusalSpec>;

@@ -46,6 +46,7 @@ const EXPECTED: Record<RefusalCode, string | null> = {
   dpop_token_unbound: invalidToken('The access token is not bound to a DPoP key'),
   token_dpop_bound: invalidToken('The access token is DPoP-bound and must be sent with a DPoP proof'),
   dpop_required: `Bearer realm="invoices", ${RM}`,
+  token_inactive: invalidToken('The access token is not active'),
   user_authentication_required: challenge(
     'insufficient_user_authentication',
     'This action requires a stronger or more recent user authentication',
@@ -56,6 +57,7 @@ const EXPECTED: Record<RefusalCode, string | null> = {
   context_refused: insufficientScope('The access token does not permit this request'),
   grant_spent: insufficientScope('The access token was already used for this action; a new grant is needed'),
   keys_unavailable: null,
+  introspection_unavailable: null,
   replay_store_unavailable: null,
   internal_error: null,
 };

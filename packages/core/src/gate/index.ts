@@ -20,6 +20,7 @@ import type { VerifiedProof } from '../dpop/proof.js';
 import type { ProofUse } from '../dpop/replay.js';
 import {
   ConfigurationError,
+  IntrospectionUnavailableError,
   KeySetUnavailableError,
   ReplayStoreUnavailableError,
   TokenRejectedError,
@@ -30,7 +31,9 @@ import { buildMetadata, metadataPathFor, metadataUrlFor, type ProtectedResourceM
 import { MemoryReplayStore } from '../replay/memory.js';
 import type { ReplayStore } from '../replay/types.js';
 import { withTokenCache } from '../verify/cache.js';
-import { type AccessTokenClaims, createVerifier, type VerifiedToken } from '../verify/index.js';
+import { type AccessTokenClaims, createVerifier, type VerifiedToken, type Verifier } from '../verify/index.js';
+import type { Introspector } from '../verify/introspection.js';
+import { createIntrospectors, withIntrospection } from '../verify/introspection-dispatch.js';
 import { auditEvent } from './audit-event.js';
 import { checkBearerBinding, DpopStep, dpopMetadata } from './dpop.js';
 import { refusalFor, runChecks, runContextCheck, type Verdict } from './evaluate.js';
@@ -97,6 +100,7 @@ function refusalCodeFor(error: unknown): RefusalCode {
   if (error instanceof TokenRejectedError) return error.reason;
   // Fail closed: what cannot be checked is a 503, anything unexpected a 500; never an allow.
   if (error instanceof KeySetUnavailableError) return 'keys_unavailable';
+  if (error instanceof IntrospectionUnavailableError) return 'introspection_unavailable';
   if (error instanceof ReplayStoreUnavailableError) return 'replay_store_unavailable';
   return 'internal_error';
 }
@@ -129,10 +133,25 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       );
     }
   }
-  const verify =
+  const verifyJwt =
     config.tokenCache === false
       ? createVerifier(config)
       : withTokenCache(createVerifier(config), config.tokenCache, config.now, config.clockTolerance);
+  // Introspection keeps its own cache, keyed by a hash of the token, with its own lifetimes.
+  const introspectors = createIntrospectors(config);
+  const opaque = [...introspectors.values()][0];
+  const verify: Verifier =
+    opaque === undefined ? verifyJwt : withIntrospection(verifyJwt, opaque, config.maxTokenBytes);
+  for (const name of actions.names) {
+    if (!actions.get(name).introspect) continue;
+    const without = config.issuers.findIndex((issuer) => issuer.introspection === undefined);
+    if (without !== -1)
+      throw new ConfigurationError(
+        `actions.${name}.introspect`,
+        `needs introspection on every issuer, and issuers[${without}] has none: set issuers[${without}].introspection ` +
+          "(the authorization server's introspection endpoint and this resource's client credentials)",
+      );
+  }
   const prepared = new Map<string, PreparedAction<N>>();
   // Every action is prepared now, so that a bad declaration fails at start-up.
   for (const name of actions.names) prepared.set(name, prepareAction(actions.get(name), actionChallenge(name)));
@@ -142,16 +161,23 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     ? (config.replayStore ?? new MemoryReplayStore({ now: config.now }))
     : undefined;
 
-  // A key set in backoff answers with the seconds left when longer than `retryAfter`
-  // (RFC 9110 §10.2.3); each value is rendered once, and backoff is capped, so this stays small.
-  const keysUnavailable = new Map<number, Refusal>();
+  // A key set or an introspection endpoint in backoff answers with the seconds left when longer
+  // than `retryAfter` (RFC 9110 §10.2.3); each value is rendered once, and backoff is capped, so
+  // this stays small.
+  const unavailable = new Map<string, Refusal>();
   function keysUnavailableRefusal(error: unknown): Refusal | undefined {
-    if (!(error instanceof KeySetUnavailableError) || error.retryAfter === undefined) return undefined;
-    if (error.retryAfter <= config.retryAfter) return undefined;
-    let refusal = keysUnavailable.get(error.retryAfter);
-    if (refusal === undefined && keysUnavailable.size < 1024) {
-      refusal = buildRefusal('keys_unavailable', { ...challenge, retryAfter: error.retryAfter });
-      keysUnavailable.set(error.retryAfter, refusal);
+    const code =
+      error instanceof KeySetUnavailableError
+        ? 'keys_unavailable'
+        : error instanceof IntrospectionUnavailableError
+          ? 'introspection_unavailable'
+          : undefined;
+    const retryAfter = (error as { retryAfter?: number }).retryAfter;
+    if (code === undefined || retryAfter === undefined || retryAfter <= config.retryAfter) return undefined;
+    let refusal = unavailable.get(`${code} ${retryAfter}`);
+    if (refusal === undefined && unavailable.size < 1024) {
+      refusal = buildRefusal(code, { ...challenge, retryAfter });
+      unavailable.set(`${code} ${retryAfter}`, refusal);
     }
     return refusal;
   }
@@ -257,6 +283,9 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
         token = verified instanceof Promise ? await verified : verified;
         if (proof === undefined) checkBearerBinding(token);
         else dpop?.checkBinding(token, proof);
+        // A revocation check for chosen actions: the JWT verified, is it still active?
+        if (entry.action.introspect && token.introspected !== true)
+          await (introspectors.get(token.issuer) as Introspector).checkActive(extraction.token); // every issuer has one
         const authorized = authorize(entry, token, facts, proof);
         decision = authorized instanceof Promise ? await authorized : authorized;
       }

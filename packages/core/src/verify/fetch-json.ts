@@ -17,7 +17,8 @@ export class KeySetFetchError extends ActionGateError {
   override readonly code = 'ERR_KEY_SET_FETCH';
 }
 
-async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number, url: string): Promise<Uint8Array> {
+/** Reads a body up to `maxBytes`, cancelling the transfer at the cap. */
+export async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number, url: string): Promise<Uint8Array> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -49,6 +49,8 @@ export interface VerifiedToken {
   readonly clientId?: string;
   /** The token's identifier, read from the issuer's `tokenIdClaim` (`jti`, or Entra ID's `uti`). */
   readonly tokenId?: string;
+  /** True when an introspection response (RFC 7662) stands for the claims: the token is opaque. */
+  readonly introspected?: boolean;
 }
 
 export interface VerifierOptions {

@@ -3,6 +3,11 @@
  */
 import type { JSONWebKeySet } from 'jose';
 import { ConfigurationError } from '../errors.js';
+import {
+  type IntrospectionOptions,
+  type NormalizedIntrospection,
+  normalizeIntrospection,
+} from './introspection-options.js';
 import { type IssuerTokenRules, type NormalizedIssuerRules, normalizeIssuerRules } from './issuer-rules.js';
 import { fetchableUrl } from './urls.js';
 
@@ -48,6 +53,12 @@ export interface IssuerOptions extends IssuerTokenRules {
    * loopback. Keys fetched in clear text can be replaced on the path. Default false.
    */
   readonly allowInsecureHttp?: boolean;
+  /**
+   * Token introspection (RFC 7662) at this issuer: opaque tokens (anything but a JWT) are checked
+   * there, and so are the JWTs of actions declared with `introspect: true`. Only one issuer
+   * may have it: an opaque token does not say who issued it, and must not be sent elsewhere.
+   */
+  readonly introspection?: IntrospectionOptions;
 }
 
 export const DEFAULT_ALGORITHMS = Object.freeze(['RS256', 'PS256', 'ES256', 'EdDSA']);
@@ -92,6 +103,7 @@ export interface NormalizedIssuer {
   readonly algorithms: readonly string[];
   readonly keys: KeySource;
   readonly rules: NormalizedIssuerRules;
+  readonly introspection: NormalizedIntrospection | undefined;
 }
 
 function milliseconds(
@@ -205,5 +217,9 @@ export function normalizeIssuer(options: IssuerOptions, at: string): NormalizedI
       );
   }
   const rules = normalizeIssuerRules(options, at);
-  return Object.freeze({ issuer, algorithms: Object.freeze([...algorithms]), keys, rules });
+  const introspection =
+    options.introspection === undefined
+      ? undefined
+      : normalizeIntrospection(options.introspection, `${at}.introspection`, allowInsecureHttp);
+  return Object.freeze({ issuer, algorithms: Object.freeze([...algorithms]), keys, rules, introspection });
 }
