@@ -22,13 +22,17 @@ describe.concurrent.each(EXAMPLES)('%s: configuration', (name) => {
     [{ PORT: '-1' }, 'PORT'],
     [{ AUDIENCE: 'nope' }, 'AUDIENCE'],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
-  ])('%j exits non-zero naming %s', async (env, variable) => {
-    const { code, stdout, stderr } = await runToExit(name, { PORT: '0', ...env });
-    expect(code).not.toBe(0);
-    expect(code).not.toBeNull();
-    expect(stdout).not.toContain('listening on');
-    expect(stderr).toContain(variable);
-  }, 60_000);
+  ])(
+    '%j exits non-zero naming %s',
+    async (env, variable) => {
+      const { code, stdout, stderr } = await runToExit(name, { PORT: '0', ...env });
+      expect(code).not.toBe(0);
+      expect(code).not.toBeNull();
+      expect(stdout).not.toContain('listening on');
+      expect(stderr).toContain(variable);
+    },
+    60_000,
+  );
 
   it('counts empty variables as unset and starts with the embedded demo issuer', async () => {
     const example = await startExample(name, { ISSUER: '', JWKS_URI: '', AUDIENCE: '', REDIS_URL: '' });

@@ -35,13 +35,17 @@ describe('configuration errors exit non-zero, naming the variable, before listen
     ['AUDIENCE', { ...EXTERNAL, AUDIENCE: 'not a url' }],
     ['AUDIENCE', { ...EXTERNAL, AUDIENCE: 'ftp://invoices.test/mcp' }],
     ['AUDIENCE', { ...EXTERNAL, AUDIENCE: 'http://invoices.test/mcp#top' }],
-  ])('%s in %j', async (variable, env) => {
-    const run = await runToExit('mcp-invoices', { PORT: '0', ...env });
-    expect(run.code).not.toBe(0);
-    expect(run.code).not.toBeNull();
-    expect(run.stderr).toContain(variable);
-    expect(run.stdout).not.toContain('listening on');
-  }, 60_000);
+  ])(
+    '%s in %j',
+    async (variable, env) => {
+      const run = await runToExit('mcp-invoices', { PORT: '0', ...env });
+      expect(run.code).not.toBe(0);
+      expect(run.code).not.toBeNull();
+      expect(run.stderr).toContain(variable);
+      expect(run.stdout).not.toContain('listening on');
+    },
+    60_000,
+  );
 });
 
 describe('empty values count as unset', () => {
