@@ -112,6 +112,6 @@ export function createListener(gate: Gate<InvoiceActions>): RequestListener {
     // An allowed request may carry headers too: a fresh `dpop-nonce` (RFC 9449 §9).
     const headers = decision.headers ?? {};
     if (route.action === list) return sendJson(res, 200, { invoices: [], sub: decision.auth.claims.sub }, headers);
-    return sendJson(res, 200, { id: route.params['id'], status: 'refunded' }, headers);
+    return sendJson(res, 200, { id: route.params.id, status: 'refunded' }, headers);
   };
 }
