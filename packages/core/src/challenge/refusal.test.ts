@@ -38,6 +38,7 @@ const EXPECTED: Record<RefusalCode, string | null> = {
   token_not_yet_valid: invalidToken('The access token is not valid yet'),
   token_claims: invalidToken('The access token lacks a required claim or has a claim of the wrong type'),
   token_replayed: invalidToken('The access token was already used'),
+  token_revoked: invalidToken('The access token was revoked'),
   user_authentication_required: challenge(
     'insufficient_user_authentication',
     'This action requires a stronger or more recent user authentication',
@@ -47,8 +48,10 @@ const EXPECTED: Record<RefusalCode, string | null> = {
   token_not_fresh: insufficientScope('The access token is too old for this action; a fresh token is needed'),
   context_refused: insufficientScope('The access token does not permit this request'),
   grant_spent: insufficientScope('The access token was already used for this action; a new grant is needed'),
+  budget_spent: insufficientScope('The access token has no uses of this action left; a new grant is needed'),
   keys_unavailable: null,
   replay_store_unavailable: null,
+  revocation_unavailable: null,
   internal_error: null,
 };
 

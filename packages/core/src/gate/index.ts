@@ -1,7 +1,8 @@
 /**
  * The gate: one request in, one decision out. It runs, in the contract's order, extraction
- * (400), verification (401 `invalid_token`, 503), the action's checks (401 step-up, 403),
- * then single use (401), and emits one audit event. Refusals are rendered in advance; an
+ * (400), verification (401 `invalid_token`, 503), revocation (401 `invalid_token`, 503), the
+ * action's checks (401 step-up, 403), then single use (401) or the use budget (403), and emits
+ * one audit event. Refusals are rendered in advance; an
  * ordinary refusal throws nothing.
  */
 import type { ActionSet } from '../actions/index.js';
@@ -16,19 +17,26 @@ import {
   type Refusal,
 } from '../challenge/refusal.js';
 import type { CheckContext } from '../checks/index.js';
-import { KeySetUnavailableError, ReplayStoreUnavailableError, TokenRejectedError } from '../errors.js';
+import {
+  ConfigurationError,
+  KeySetUnavailableError,
+  ReplayStoreUnavailableError,
+  RevocationUnavailableError,
+  TokenRejectedError,
+} from '../errors.js';
 import { extractToken } from '../extract/index.js';
 import type { RequestFacts } from '../facts.js';
 import { buildMetadata, metadataPathFor, metadataUrlFor, type ProtectedResourceMetadata } from '../metadata/index.js';
 import { MemoryReplayStore } from '../replay/memory.js';
 import type { ReplayStore } from '../replay/types.js';
+import { createRevocationCheck } from '../revocation/check.js';
 import { withTokenCache } from '../verify/cache.js';
 import { type AccessTokenClaims, createVerifier, type VerifiedToken } from '../verify/index.js';
 import { auditEvent } from './audit-event.js';
 import { refusalFor, runChecks, runContextCheck, type Verdict } from './evaluate.js';
 import { type GateOptions, normalizeGateOptions } from './options.js';
 import { type PreparedAction, prepareAction } from './prepare.js';
-import { consumeToken } from './single-use.js';
+import { consumeToken, spendBudget } from './single-use.js';
 
 export type { PreparedAction } from './prepare.js';
 
@@ -84,6 +92,7 @@ function refusalCodeFor(error: unknown): RefusalCode {
   // Fail closed: what cannot be checked is a 503, anything unexpected a 500; never an allow.
   if (error instanceof KeySetUnavailableError) return 'keys_unavailable';
   if (error instanceof ReplayStoreUnavailableError) return 'replay_store_unavailable';
+  if (error instanceof RevocationUnavailableError) return 'revocation_unavailable';
   return 'internal_error';
 }
 
@@ -105,10 +114,24 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   const prepared = new Map<string, PreparedAction<N>>();
   // Every action is prepared now, so that a bad declaration fails at start-up.
   for (const name of actions.names) prepared.set(name, prepareAction(actions.get(name), challenge));
-  const needsReplayStore = actions.names.some((name) => actions.get(name).singleUse);
+  const needsReplayStore = actions.names.some((name) => actions.get(name).singleUse || actions.get(name).uses);
   const replayStore: ReplayStore | undefined = needsReplayStore
     ? (config.replayStore ?? new MemoryReplayStore({ now: config.now }))
     : undefined;
+  const budgeted = actions.names.find((name) => actions.get(name).uses !== undefined);
+  if (budgeted !== undefined && typeof replayStore?.spend !== 'function') {
+    throw new ConfigurationError(
+      'replayStore',
+      `must have a spend(key, use) method: action ${budgeted} declares uses (MemoryReplayStore and RedisReplayStore have it)`,
+    );
+  }
+  // Runs on every request, after the (possibly cached) verification: see revocation/check.ts.
+  const isRevoked = createRevocationCheck({
+    store: config.revocation,
+    hook: config.isRevoked,
+    timeout: config.revocationTimeout,
+    grantIdClaim: config.grantIdClaim,
+  });
 
   // A key set in backoff answers with the seconds left when longer than `retryAfter`
   // (RFC 9110 §10.2.3); each value is rendered once, and backoff is capped, so this stays small.
@@ -157,6 +180,20 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       if (consumed === 'no_jti') return refusals.token_claims;
       if (consumed === 'replayed') return perAction ? entry.spent : refusals.token_replayed;
     }
+    const budget = entry.action.uses;
+    if (budget !== undefined) {
+      const spent = await spendBudget(
+        replayStore as ReplayStore,
+        token,
+        config.clockTolerance,
+        config.replayTimeout,
+        entry.action.name,
+        budget,
+        config.now(),
+      );
+      if (spent === 'no_jti') return refusals.token_claims;
+      if (spent === 'spent') return entry.budgetSpent;
+    }
     return allow(entry, token);
   }
 
@@ -168,7 +205,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   ): Decision<N> | Promise<Decision<N>> {
     const context: CheckContext = { facts, token, action: entry.action, now: config.now() };
     const verdict = runChecks(entry, context);
-    if (entry.action.check !== undefined || entry.action.singleUse)
+    if (entry.action.check !== undefined || entry.action.singleUse || entry.action.uses !== undefined)
       return authorizeAsync(entry, token, context, verdict);
     return refusalFor(entry, verdict) ?? allow(entry, token);
   }
@@ -188,8 +225,11 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       else {
         const verified = verify(extraction.token);
         token = verified instanceof Promise ? await verified : verified;
-        const authorized = authorize(entry, token, facts);
-        decision = authorized instanceof Promise ? await authorized : authorized;
+        if (isRevoked !== undefined && (await isRevoked(token))) decision = refusals.token_revoked;
+        else {
+          const authorized = authorize(entry, token, facts);
+          decision = authorized instanceof Promise ? await authorized : authorized;
+        }
       }
     } catch (error) {
       if (typeof target === 'string' && !prepared.has(target)) throw error; // an undeclared name is a programming error

@@ -10,6 +10,7 @@ import { ConfigurationError } from '../errors.js';
 import type { ExtractOptions } from '../extract/index.js';
 import { metadataUrlFor, parseResourceIdentifier } from '../metadata/index.js';
 import type { ReplayStore } from '../replay/types.js';
+import type { RevocationHook, RevocationStore } from '../revocation/types.js';
 import { DEFAULT_SCOPE_SOURCE, type ScopeSource, validateScopeSource } from '../scopes/index.js';
 import { DEFAULT_TOKEN_CACHE, type TokenCacheOptions } from '../verify/cache.js';
 import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
@@ -73,6 +74,18 @@ export interface GateOptions<N extends string = string> {
    * or `false` to verify every request's signature afresh.
    */
   readonly tokenCache?: false | TokenCacheOptions;
+  /**
+   * A deny list consulted on every request (`MemoryRevocationStore`, or `RedisRevocationStore`
+   * for a fleet): a revoked token gets 401 `invalid_token` (`token_revoked`); a store that
+   * cannot answer, 503. Default: none.
+   */
+  readonly revocation?: RevocationStore;
+  /** The app's own revocation check, run on every request after the store's. Default: none. */
+  readonly isRevoked?: RevocationHook;
+  /** A revocation store and hook slower than this many ms fail the request closed with 503. Default 1000. */
+  readonly revocationTimeout?: number;
+  /** The claim that names a token's grant (or session), for `revoke({ grantId })`. Default `grant_id`. */
+  readonly grantIdClaim?: string;
 }
 
 /** Validated options: what the verifier, the extractor and the challenges each need, and the rest. */
@@ -81,6 +94,10 @@ export interface NormalizedGateOptions extends VerifierOptions, ExtractOptions, 
   readonly replayStore: ReplayStore | undefined;
   readonly replayTimeout: number;
   readonly tokenCache: false | Required<TokenCacheOptions>;
+  readonly revocation: RevocationStore | undefined;
+  readonly isRevoked: RevocationHook | undefined;
+  readonly revocationTimeout: number;
+  readonly grantIdClaim: string;
 }
 
 const KNOWN = new Set([
@@ -104,6 +121,10 @@ const KNOWN = new Set([
   'replayStore',
   'replayTimeout',
   'tokenCache',
+  'revocation',
+  'isRevoked',
+  'revocationTimeout',
+  'grantIdClaim',
 ]);
 
 function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {
@@ -208,6 +229,23 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
       'must have consume(key, use) and release(key, attempt) methods, e.g. new MemoryReplayStore()',
     );
   }
+  const revocation = options.revocation;
+  if (
+    revocation !== undefined &&
+    (typeof revocation?.isRevoked !== 'function' || typeof revocation.revoke !== 'function')
+  ) {
+    throw new ConfigurationError(
+      'revocation',
+      'must have isRevoked(query) and revoke(revocation) methods, e.g. new MemoryRevocationStore()',
+    );
+  }
+  if (options.isRevoked !== undefined && typeof options.isRevoked !== 'function') {
+    throw new ConfigurationError('isRevoked', 'must be a function (token) => boolean | Promise<boolean>');
+  }
+  const grantIdClaim = options.grantIdClaim ?? 'grant_id';
+  if (typeof grantIdClaim !== 'string' || grantIdClaim.length === 0) {
+    throw new ConfigurationError('grantIdClaim', 'must be a claim name, e.g. grant_id or sid');
+  }
   if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
     throw new ConfigurationError('onDecision', 'must be a function');
   }
@@ -232,5 +270,9 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
     replayStore,
     replayTimeout: wholeNumber('replayTimeout', options.replayTimeout, 1000, 1),
     tokenCache: tokenCacheOptions(options.tokenCache),
+    revocation,
+    isRevoked: options.isRevoked,
+    revocationTimeout: wholeNumber('revocationTimeout', options.revocationTimeout, 1000, 1),
+    grantIdClaim,
   };
 }

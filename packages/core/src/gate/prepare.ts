@@ -21,6 +21,8 @@ export interface PreparedAction<N extends string = string> {
   readonly stepUpWithScope: Refusal;
   /** 403 `insufficient_scope`: a per-action single-use grant already spent. */
   readonly spent: Refusal;
+  /** 403 `insufficient_scope`: the action's use budget is spent. */
+  readonly budgetSpent: Refusal;
 }
 
 function scopeDescription(action: Action): string {
@@ -51,5 +53,6 @@ export function prepareAction<N extends string>(action: Action<N>, challenge: Ch
     stepUp: buildRefusal('user_authentication_required', challenge, acr),
     stepUpWithScope: buildRefusal('user_authentication_required', challenge, { ...acr, scope }),
     spent: buildRefusal('grant_spent', challenge, { scope }),
+    budgetSpent: buildRefusal('budget_spent', challenge, { scope }),
   });
 }
