@@ -16,7 +16,12 @@ beforeAll(async () => {
 const mint = (claims = {}) => issuer.mint({ scope: 'payments:refund', ...claims });
 
 async function refusal(decision: Promise<{ allow: boolean } & object>) {
-  const answer = (await decision) as { allow: boolean; status?: number; code?: string; headers?: Record<string, string> };
+  const answer = (await decision) as {
+    allow: boolean;
+    status?: number;
+    code?: string;
+    headers?: Record<string, string>;
+  };
   if (answer.allow) throw new Error('allowed');
   return answer;
 }
