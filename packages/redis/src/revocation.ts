@@ -209,6 +209,7 @@ export class RedisRevocationStore implements RevocationStore {
     return connected && subscribed;
   }
 
+  /** Closes both of the store's connections. */
   async close(): Promise<void> {
     for (const client of [this.#subscriber, this.#client]) if (client.isOpen) client.destroy();
   }
