@@ -51,6 +51,7 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
   token_not_yet_valid: invalidToken('The access token is not valid yet'),
   token_claims: invalidToken('The access token lacks a required claim or has a claim of the wrong type'),
   token_replayed: invalidToken('The access token was already used'),
+  token_revoked: invalidToken('The access token was revoked'),
   user_authentication_required: fixed(
     401,
     'insufficient_user_authentication',
@@ -61,8 +62,10 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
   token_not_fresh: insufficientScope('The access token is too old for this action; a fresh token is needed'),
   context_refused: insufficientScope('The access token does not permit this request'),
   grant_spent: insufficientScope('The access token was already used for this action; a new grant is needed'),
+  budget_spent: insufficientScope('The access token has no uses of this action left; a new grant is needed'),
   keys_unavailable: fixed(503, undefined, 'The keys to verify the access token are unavailable; retry later'),
   replay_store_unavailable: fixed(503, undefined, 'Single-use tokens cannot be checked right now; retry later'),
+  revocation_unavailable: fixed(503, undefined, 'Token revocation cannot be checked right now; retry later'),
   internal_error: fixed(500, undefined, 'The request could not be authorized'),
 };
 
