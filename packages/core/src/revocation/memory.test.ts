@@ -22,6 +22,9 @@ describe('MemoryRevocationStore', () => {
       { jti: 'a', before: 10 },
       { sub: 'u', before: Number.NaN },
       { sub: 'u', issuer: '' },
+      { jti: 'a', until: Number.POSITIVE_INFINITY },
+      { jti: 'a', until: 1e300 },
+      { sub: 'u', before: -1 },
       null,
     ]) {
       await expect(store.revoke(bad as unknown as Revocation)).rejects.toThrow(TypeError);

@@ -12,10 +12,13 @@ function nonEmpty(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 4096;
 }
 
+/** The largest date (year 275760), in seconds: every store can express it. */
+const MAX_NUMERIC_DATE = 8.64e12;
+
 function numericDate(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`revoke(): ${name} must be NumericDate seconds`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_NUMERIC_DATE) {
+    throw new TypeError(`revoke(): ${name} must be NumericDate seconds, up to ${MAX_NUMERIC_DATE}`);
   }
   return value;
 }
