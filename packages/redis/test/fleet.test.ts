@@ -163,6 +163,29 @@ describe('a fleet of two processes on one Redis', () => {
     expect(await decideOnA('read', token)).toBe('allow'); // and service resumes
   });
 
+  it('Redis stalled during a budgeted use: 503, the use undone, and the budget whole afterwards', async () => {
+    // A gate with the budget only (no revocation), so that the budget's own path answers.
+    const budgetOnly = createGate({
+      actions,
+      resource: RESOURCE,
+      issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }],
+      replayStore,
+      replayTimeout: 300,
+    });
+    const token = await issuer.mint({ scope: 'invoices:export' });
+    const use = async () => {
+      const decision = await budgetOnly.decide('export', bearer(token));
+      return decision.allow ? 'allow' : decision.code;
+    };
+    expect(await use()).toBe('allow');
+    const { resumed } = await pauseRedis(redis.url, 1000);
+    expect(await Promise.all([use(), use(), use()])).toEqual(Array(3).fill('replay_store_unavailable'));
+    await resumed;
+    // The late uses were counted (up to the max) when Redis resumed, then uncounted by their undos, sent on
+    // the same connection: without the undo the budget would be spent now.
+    expect([await use(), await use(), await use()]).toEqual(['allow', 'allow', 'budget_spent']);
+  });
+
   it('Redis down: every request that needs it is a 503 on both instances, never an allow', async () => {
     const token = await issuer.mint({ scope: 'invoices:export' });
     expect(await decideOnA('read', token)).toBe('allow');
