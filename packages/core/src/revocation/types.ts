@@ -5,6 +5,7 @@
  *
  * Times are NumericDate seconds, as `iat` is (RFC 7519 §2), so that `before` compares with it.
  */
+import type { VerifiedToken } from '../verify/index.js';
 
 /** What one request's token is checked against. */
 export interface RevocationQuery {
@@ -77,4 +78,4 @@ export interface RevocationStore {
  * The `isRevoked` gate option: an app's own answer (a database, an introspection call). `true`
  * refuses with 401; a throw, a rejection, a slow answer or anything but a boolean refuses with 503.
  */
-export type RevocationHook = (token: import('../verify/index.js').VerifiedToken) => boolean | Promise<boolean>;
+export type RevocationHook = (token: VerifiedToken) => boolean | Promise<boolean>;
