@@ -2,8 +2,7 @@
  * The gate: one request in, one decision out. It runs, in the contract's order, extraction
  * (400), verification (401 `invalid_token`, 503), revocation (401 `invalid_token`, 503), the
  * action's checks (401 step-up, 403), then single use (401) or the use budget (403), and emits
- * one audit event. Refusals are rendered in advance; an
- * ordinary refusal throws nothing.
+ * one audit event. Refusals are rendered in advance; an ordinary refusal throws nothing.
  */
 import type { ActionSet } from '../actions/index.js';
 import type { RefusalDetail } from '../audit/detail.js';
