@@ -45,14 +45,10 @@ export function createRevocationCheck(options: RevocationCheckOptions): Revocati
   if (store === undefined && hook === undefined) return undefined;
 
   async function ask(token: VerifiedToken): Promise<boolean> {
-    if (store !== undefined) {
-      const stored = store.isRevoked(queryFor(token, grantIdClaim));
-      if (answer(stored instanceof Promise ? await stored : stored, 'the revocation store')) return true;
-    }
-    if (hook !== undefined) {
-      const hooked = hook(token);
-      if (answer(hooked instanceof Promise ? await hooked : hooked, 'isRevoked')) return true;
-    }
+    // Awaited whatever they return: a boolean, a promise, or any thenable a store's library uses.
+    if (store !== undefined && answer(await store.isRevoked(queryFor(token, grantIdClaim)), 'the revocation store'))
+      return true;
+    if (hook !== undefined && answer(await hook(token), 'isRevoked')) return true;
     return false;
   }
 
