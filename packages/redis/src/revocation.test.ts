@@ -164,3 +164,49 @@ describe('RedisRevocationStore', () => {
     expect(() => new RedisRevocationStore({ url: redis.url, socketTimeout: 0 })).toThrow(/redis\.socketTimeout/);
   });
 });
+
+describe('RedisRevocationStore and MemoryRevocationStore agree', () => {
+  it('on any sequence of revocations and any query (property)', async () => {
+    const fc = await import('fast-check');
+    const { MemoryRevocationStore } = await import('@actiongate/core');
+    const issuer = fc.constantFrom(ISS, 'https://other.test');
+    const value = fc.constantFrom('a', 'b');
+    const before = fc.integer({ min: 1000, max: 1010 });
+    const revocation = fc.oneof(
+      fc.record({ jti: value, issuer: fc.option(issuer, { nil: undefined }) }),
+      fc.record({ sub: value, before, issuer: fc.option(issuer, { nil: undefined }) }),
+      fc.record({ clientId: value, before, issuer: fc.option(issuer, { nil: undefined }) }),
+      fc.record({ grantId: value }),
+    );
+    const query = fc.record({
+      issuer,
+      jti: fc.option(value, { nil: undefined }),
+      sub: fc.option(value, { nil: undefined }),
+      clientId: fc.option(value, { nil: undefined }),
+      grantId: fc.option(value, { nil: undefined }),
+      iat: fc.option(fc.integer({ min: 999, max: 1011 }), { nil: undefined }),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(revocation, { maxLength: 6 }),
+        fc.array(query, { minLength: 1, maxLength: 6 }),
+        async (revocations, queries) => {
+          const keyPrefix = `prop:{${process.pid}-${++run}}:`;
+          const writer = await store({ keyPrefix, channel: `prop-${run}` });
+          // A reader on another channel hears nothing: every answer is Redis's own.
+          const reader = await store({ keyPrefix, channel: `prop-silent-${run}` });
+          await Promise.all([writer.ready(), reader.ready()]);
+          const memory = new MemoryRevocationStore();
+          for (const r of revocations) {
+            await writer.revoke(r);
+            await memory.revoke(r);
+          }
+          for (const q of queries) expect(await reader.isRevoked(q)).toBe(memory.isRevoked(q));
+          await Promise.all([writer.close(), reader.close()]);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  }, 60_000);
+});
