@@ -160,11 +160,13 @@ export async function pauseRedis(url: string, ms: number): Promise<{ resumed: Pr
 /**
  * A loopback server that speaks RESP but lies: it answers the handshake, `PING` and `EVAL` as
  * Redis would, and every `SET` with the raw `setReply` of the test's choosing (a wrong type, a
- * half reply then a closed connection, …). Records every command it received.
+ * half reply then a closed connection, …), and every `EVAL` with `evalReply` (default `:0`).
+ * Records every command it received.
  */
 export async function startLyingRedis(
   setReply: string,
   closeAfterSet = false,
+  evalReply = ':0\r\n',
 ): Promise<SilentServer & { commands: string[][] }> {
   const sockets = new Set<Socket>();
   const commands: string[][] = [];
@@ -187,7 +189,7 @@ export async function startLyingRedis(
           socket.write(setReply);
           if (closeAfterSet) socket.destroy();
         } else if (name === 'PING') socket.write('+PONG\r\n');
-        else if (name === 'EVAL') socket.write(':0\r\n');
+        else if (name === 'EVAL') socket.write(evalReply);
         else socket.write('+OK\r\n');
       }
     });

@@ -95,3 +95,15 @@ export class ReplayStoreUnavailableError extends ActionGateError {
     super(message, options);
   }
 }
+
+/**
+ * The revocation store or the `isRevoked` hook could not answer (unreachable, slow, full, a
+ * nonsense answer): the request fails closed with 503.
+ */
+export class RevocationUnavailableError extends ActionGateError {
+  override readonly code = 'ERR_REVOCATION_UNAVAILABLE';
+
+  constructor(message = 'the revocation check is unavailable', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

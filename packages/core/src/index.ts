@@ -1,4 +1,10 @@
-export { type Action, type ActionDeclaration, type ActionSet, defineActions } from './actions/index.js';
+export {
+  type Action,
+  type ActionDeclaration,
+  type ActionSet,
+  defineActions,
+  type UseBudget,
+} from './actions/index.js';
 export { isScopeToken } from './actions/scope-syntax.js';
 export { ActionRefusedError, MissingAuthError, RefusalHookError } from './adapter/errors.js';
 export { targetsPath } from './adapter/request-target.js';
@@ -35,6 +41,7 @@ export {
   IntrospectionUnavailableError,
   KeySetUnavailableError,
   ReplayStoreUnavailableError,
+  RevocationUnavailableError,
   TokenRejectedError,
   UnknownActionError,
 } from './errors.js';
@@ -71,12 +78,26 @@ export {
   zitadelRoles,
 } from './presets/index.js';
 export {
+  type BudgetUse,
   type ConsumeResult,
   MemoryReplayStore,
   type MemoryReplayStoreOptions,
   type ReplayStore,
   type ReplayUse,
+  type SpendResult,
 } from './replay/index.js';
+export {
+  MemoryRevocationStore,
+  type MemoryRevocationStoreOptions,
+  type Revocation,
+  type RevocationHook,
+  type RevocationQuery,
+  type RevocationRecord,
+  type RevocationStore,
+  recordRevokes,
+  revocationLookups,
+  toRevocationRecord,
+} from './revocation/index.js';
 export { readScopes, SCOPE_CLAIMS, type ScopeClaim, type ScopeReader, type ScopeSource } from './scopes/index.js';
 export type { TokenCacheOptions } from './verify/cache.js';
 export { RFC9068_REQUIRED_CLAIMS } from './verify/claims.js';

@@ -60,6 +60,7 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
   token_dpop_bound: invalidToken('The access token is DPoP-bound and must be sent with a DPoP proof'),
   dpop_required: fixed(401, undefined, 'This action requires a DPoP-bound access token'),
   token_inactive: invalidToken('The access token is not active'),
+  token_revoked: invalidToken('The access token was revoked'),
   user_authentication_required: fixed(
     401,
     'insufficient_user_authentication',
@@ -70,6 +71,7 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
   token_not_fresh: insufficientScope('The access token is too old for this action; a fresh token is needed'),
   context_refused: insufficientScope('The access token does not permit this request'),
   grant_spent: insufficientScope('The access token was already used for this action; a new grant is needed'),
+  budget_spent: insufficientScope('The access token has no uses of this action left; a new grant is needed'),
   keys_unavailable: fixed(503, undefined, 'The keys to verify the access token are unavailable; retry later'),
   introspection_unavailable: fixed(
     503,
@@ -77,6 +79,7 @@ export const REFUSAL: Readonly<Record<RefusalCode, Fixed>> = {
     'The access token cannot be checked with the authorization server right now; retry later',
   ),
   replay_store_unavailable: fixed(503, undefined, 'Single-use tokens cannot be checked right now; retry later'),
+  revocation_unavailable: fixed(503, undefined, 'Token revocation cannot be checked right now; retry later'),
   internal_error: fixed(500, undefined, 'The request could not be authorized'),
 };
 

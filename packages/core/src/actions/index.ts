@@ -50,6 +50,23 @@ export interface ActionDeclaration {
    * cache's lifetime. Needs `introspection` on every issuer. Opaque tokens are always introspected.
    */
   readonly introspect?: boolean;
+  /**
+   * A use budget: the token's grant for this action allows `max` requests (counted by `jti` and
+   * action name, atomically, in the replay store), and when `within` is given, only for that
+   * many seconds from the first of them. Spent, it gets 403 `insufficient_scope` (`budget_spent`)
+   * and the token keeps working for every other action, as with `singleUse: 'per-action'`.
+   * `{ max: 3, within: 300 }`: one approval covers three requests in the five minutes after the
+   * first. Not combined with `singleUse`.
+   */
+  readonly uses?: UseBudget;
+}
+
+/** An action's use budget: see {@link ActionDeclaration.uses}. */
+export interface UseBudget {
+  /** Requests allowed, a whole number from 1 to 10000. */
+  readonly max: number;
+  /** Seconds from the first use after which the budget is spent, whatever is left. */
+  readonly within?: number;
 }
 
 /**
@@ -81,6 +98,8 @@ export interface Action<N extends string = string> {
   readonly requireDpop: boolean;
   /** Whether a JWT is checked at the introspection endpoint too. */
   readonly introspect: boolean;
+  /** The action's use budget, if any. */
+  readonly uses: UseBudget | undefined;
 }
 
 /**
@@ -106,7 +125,37 @@ const KNOWN_KEYS = new Set([
   'singleUse',
   'requireDpop',
   'introspect',
+  'uses',
 ]);
+
+/** Each budget's attempts are kept until the token expires: bounded, so a store stays bounded. */
+const MAX_USES = 10_000;
+
+function useBudget(option: string, value: unknown, singleUse: unknown): UseBudget | undefined {
+  if (value === undefined) return undefined;
+  const budget = value as UseBudget;
+  if (typeof value !== 'object' || value === null) {
+    throw new ConfigurationError(option, 'must be { max: n, within?: seconds }, e.g. { max: 3, within: 300 }');
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'max' && key !== 'within') {
+      throw new ConfigurationError(`${option}.${key}`, 'is not a known budget option (known: max, within)');
+    }
+  }
+  if (!Number.isInteger(budget.max) || budget.max < 1 || budget.max > MAX_USES) {
+    throw new ConfigurationError(`${option}.max`, `must be a whole number from 1 to ${MAX_USES}`);
+  }
+  if (budget.within !== undefined && (!Number.isInteger(budget.within) || budget.within < 1)) {
+    throw new ConfigurationError(`${option}.within`, 'must be a whole number of seconds, 1 or more');
+  }
+  if (singleUse !== undefined && singleUse !== false) {
+    throw new ConfigurationError(
+      option,
+      'cannot be combined with singleUse: use singleUse alone, or uses: { max: 1 } for a budget of one',
+    );
+  }
+  return Object.freeze({ max: budget.max, ...(budget.within === undefined ? {} : { within: budget.within }) });
+}
 // RFC 9470 §3 acr_values: space-separated, so one value has no space; it is rendered in a
 // challenge, so RFC 6750 §3's characters only.
 const ACR_VALUE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -221,6 +270,7 @@ function compile<N extends string>(name: N, declaration: ActionDeclaration): Act
     singleUsePer: singleUse === 'per-action' ? 'action' : 'token',
     requireDpop: requireDpop(`${at}.requireDpop`, declaration.requireDpop),
     introspect: declaration.introspect === true,
+    uses: useBudget(`${at}.uses`, declaration.uses, singleUse),
   });
 }
 

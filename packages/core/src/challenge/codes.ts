@@ -63,6 +63,8 @@ export const REFUSALS = {
 
   // A single-use token presented again (RFC 6750 §3.1: the token is no longer valid).
   token_replayed: spec(401, 'invalid_token', 'The access token was already used'),
+  // A revoked token (by its id, its user, its client or its grant) is no longer valid: RFC 6750 §3.1.
+  token_revoked: spec(401, 'invalid_token', 'The access token was revoked'),
 
   // DPoP, RFC 9449. Only ever rendered in the `DPoP` challenge, except `token_dpop_bound`, which
   // answers a Bearer request (§7.2) in the Bearer challenge.
@@ -104,6 +106,14 @@ export const REFUSALS = {
     'The access token was already used for this action; a new grant is needed',
   ),
 
+  // An action's use budget (`uses: { max, within }`) spent: like a spent per-action grant, the
+  // token stays valid for every other action, so this is insufficient_scope (RFC 6750 §3.1).
+  budget_spent: spec(
+    403,
+    'insufficient_scope',
+    'The access token has no uses of this action left; a new grant is needed',
+  ),
+
   // Fail closed (RFC 9110 §15.6.4 and §10.2.3: 503 with Retry-After).
   keys_unavailable: spec(503, undefined, 'The keys to verify the access token are unavailable; retry later'),
   introspection_unavailable: spec(
@@ -112,6 +122,7 @@ export const REFUSALS = {
     'The access token cannot be checked with the authorization server right now; retry later',
   ),
   replay_store_unavailable: spec(503, undefined, 'Single-use tokens cannot be checked right now; retry later'),
+  revocation_unavailable: spec(503, undefined, 'Token revocation cannot be checked right now; retry later'),
   internal_error: spec(500, undefined, 'The request could not be authorized'),
 } as const satisfies Record<string, RefusalSpec>;
 

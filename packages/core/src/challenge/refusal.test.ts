@@ -47,6 +47,7 @@ const EXPECTED: Record<RefusalCode, string | null> = {
   token_dpop_bound: invalidToken('The access token is DPoP-bound and must be sent with a DPoP proof'),
   dpop_required: `Bearer realm="invoices", ${RM}`,
   token_inactive: invalidToken('The access token is not active'),
+  token_revoked: invalidToken('The access token was revoked'),
   user_authentication_required: challenge(
     'insufficient_user_authentication',
     'This action requires a stronger or more recent user authentication',
@@ -56,9 +57,11 @@ const EXPECTED: Record<RefusalCode, string | null> = {
   token_not_fresh: insufficientScope('The access token is too old for this action; a fresh token is needed'),
   context_refused: insufficientScope('The access token does not permit this request'),
   grant_spent: insufficientScope('The access token was already used for this action; a new grant is needed'),
+  budget_spent: insufficientScope('The access token has no uses of this action left; a new grant is needed'),
   keys_unavailable: null,
   introspection_unavailable: null,
   replay_store_unavailable: null,
+  revocation_unavailable: null,
   internal_error: null,
 };
 

@@ -1,8 +1,8 @@
 /**
  * The gate: one request in, one decision out. It runs, in the contract's order, extraction
- * (400), verification (401 `invalid_token`, 503), the action's checks (401 step-up, 403),
- * then single use (401), and emits one audit event. Refusals are rendered in advance; an
- * ordinary refusal throws nothing.
+ * (400), verification (401 `invalid_token`, 503), revocation (401 `invalid_token`, 503), the
+ * action's checks (401 step-up, 403), then single use (401) or the use budget (403), and emits
+ * one audit event. Refusals are rendered in advance; an ordinary refusal throws nothing.
  */
 import type { ActionSet } from '../actions/index.js';
 import type { RefusalDetail } from '../audit/detail.js';
@@ -23,6 +23,7 @@ import {
   IntrospectionUnavailableError,
   KeySetUnavailableError,
   ReplayStoreUnavailableError,
+  RevocationUnavailableError,
   TokenRejectedError,
 } from '../errors.js';
 import { extractToken } from '../extract/index.js';
@@ -30,6 +31,7 @@ import type { RequestFacts } from '../facts.js';
 import { buildMetadata, metadataPathFor, metadataUrlFor, type ProtectedResourceMetadata } from '../metadata/index.js';
 import { MemoryReplayStore } from '../replay/memory.js';
 import type { ReplayStore } from '../replay/types.js';
+import { createRevocationCheck } from '../revocation/check.js';
 import { withTokenCache } from '../verify/cache.js';
 import { type AccessTokenClaims, createVerifier, type VerifiedToken, type Verifier } from '../verify/index.js';
 import type { Introspector } from '../verify/introspection.js';
@@ -39,7 +41,7 @@ import { checkBearerBinding, DpopStep, dpopMetadata } from './dpop.js';
 import { refusalFor, runChecks, runContextCheck, type Verdict } from './evaluate.js';
 import { type GateOptions, normalizeGateOptions } from './options.js';
 import { type PreparedAction, prepareAction } from './prepare.js';
-import { consumeToken } from './single-use.js';
+import { consumeToken, spendBudget } from './single-use.js';
 import { type RefusalTables, refusalTables } from './tables.js';
 
 export type { PreparedAction } from './prepare.js';
@@ -102,6 +104,7 @@ function refusalCodeFor(error: unknown): RefusalCode {
   if (error instanceof KeySetUnavailableError) return 'keys_unavailable';
   if (error instanceof IntrospectionUnavailableError) return 'introspection_unavailable';
   if (error instanceof ReplayStoreUnavailableError) return 'replay_store_unavailable';
+  if (error instanceof RevocationUnavailableError) return 'revocation_unavailable';
   return 'internal_error';
 }
 
@@ -155,11 +158,27 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   const prepared = new Map<string, PreparedAction<N>>();
   // Every action is prepared now, so that a bad declaration fails at start-up.
   for (const name of actions.names) prepared.set(name, prepareAction(actions.get(name), actionChallenge(name)));
-  // DPoP proofs are single use too (RFC 9449 §11.1).
-  const needsReplayStore = dpop !== undefined || actions.names.some((name) => actions.get(name).singleUse);
+  // DPoP proofs are single use too (RFC 9449 §11.1); use budgets are counted in the same store.
+  const needsReplayStore =
+    dpop !== undefined ||
+    actions.names.some((name) => actions.get(name).singleUse || actions.get(name).uses !== undefined);
   const replayStore: ReplayStore | undefined = needsReplayStore
     ? (config.replayStore ?? new MemoryReplayStore({ now: config.now }))
     : undefined;
+  const budgeted = actions.names.find((name) => actions.get(name).uses !== undefined);
+  if (budgeted !== undefined && typeof replayStore?.spend !== 'function') {
+    throw new ConfigurationError(
+      'replayStore',
+      `must have a spend(key, use) method: action ${budgeted} declares uses (MemoryReplayStore and RedisReplayStore have it)`,
+    );
+  }
+  // Runs on every request, after the (possibly cached) verification: see revocation/check.ts.
+  const isRevoked = createRevocationCheck({
+    store: config.revocation,
+    hook: config.isRevoked,
+    timeout: config.revocationTimeout,
+    grantIdClaim: config.grantIdClaim,
+  });
 
   // A key set or an introspection endpoint in backoff answers with the seconds left when longer
   // than `retryAfter` (RFC 9110 §10.2.3); each value is rendered once, and backoff is capped, so
@@ -242,6 +261,20 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       if (consumed === 'no_jti') return table.token_claims;
       if (consumed === 'replayed') return perAction ? (viaDpop ? entry.viaDpop : entry).spent : table.token_replayed;
     }
+    const budget = entry.action.uses;
+    if (budget !== undefined) {
+      const spent = await spendBudget(
+        replayStore as ReplayStore,
+        token,
+        config.clockTolerance,
+        config.replayTimeout,
+        entry.action.name,
+        budget,
+        config.now(),
+      );
+      if (spent === 'no_jti') return table.token_claims;
+      if (spent === 'spent') return (viaDpop ? entry.viaDpop : entry).budgetSpent;
+    }
     return undefined;
   }
 
@@ -254,8 +287,12 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   ): Decision<N> | Promise<Decision<N>> {
     const context: CheckContext = { facts, token, action: entry.action, now: config.now() };
     const verdict = runChecks(entry, context);
-    if (entry.action.check !== undefined || entry.action.singleUse || proof !== undefined)
-      return authorizeAsync(entry, token, context, verdict, proof);
+    const needsAsync =
+      entry.action.check !== undefined ||
+      entry.action.singleUse ||
+      entry.action.uses !== undefined ||
+      proof !== undefined;
+    if (needsAsync) return authorizeAsync(entry, token, context, verdict, proof);
     return refusalFor(entry, verdict) ?? allow(entry, token);
   }
 
@@ -286,8 +323,12 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
         // A revocation check for chosen actions: the JWT verified, is it still active?
         if (entry.action.introspect && token.introspected !== true)
           await (introspectors.get(token.issuer) as Introspector).checkActive(extraction.token); // every issuer has one
-        const authorized = authorize(entry, token, facts, proof);
-        decision = authorized instanceof Promise ? await authorized : authorized;
+        if (isRevoked !== undefined && (await isRevoked(token))) {
+          decision = tablesOf(entry)[viaDpop ? 'dpop' : 'bearer'].token_revoked;
+        } else {
+          const authorized = authorize(entry, token, facts, proof);
+          decision = authorized instanceof Promise ? await authorized : authorized;
+        }
       }
     } catch (error) {
       if (typeof target === 'string' && !prepared.has(target)) throw error; // an undeclared name is a programming error

@@ -11,6 +11,7 @@ import { ConfigurationError } from '../errors.js';
 import type { ExtractOptions } from '../extract/index.js';
 import { metadataUrlFor, parseResourceIdentifier } from '../metadata/index.js';
 import type { ReplayStore } from '../replay/types.js';
+import type { RevocationHook, RevocationStore } from '../revocation/types.js';
 import { DEFAULT_SCOPE_SOURCE, type ScopeSource, validateScopeSource } from '../scopes/index.js';
 import { DEFAULT_TOKEN_CACHE, type TokenCacheOptions } from '../verify/cache.js';
 import { RFC9068_REQUIRED_CLAIMS } from '../verify/claims.js';
@@ -80,6 +81,18 @@ export interface GateOptions<N extends string = string> {
    * recorded in `replayStore`. A DPoP-bound token (`cnf.jkt`) sent as `Bearer` is always refused.
    */
   readonly dpop?: boolean | DpopOptions;
+  /**
+   * A deny list consulted on every request (`MemoryRevocationStore`, or `RedisRevocationStore`
+   * for a fleet): a revoked token gets 401 `invalid_token` (`token_revoked`); a store that
+   * cannot answer, 503. Default: none.
+   */
+  readonly revocation?: RevocationStore;
+  /** The app's own revocation check, run on every request after the store's. Default: none. */
+  readonly isRevoked?: RevocationHook;
+  /** A revocation store and hook slower than this many ms fail the request closed with 503. Default 1000. */
+  readonly revocationTimeout?: number;
+  /** The claim that names a token's grant (or session), for `revoke({ grantId })`. Default `grant_id`. */
+  readonly grantIdClaim?: string;
 }
 
 /** Validated options: what the verifier, the extractor and the challenges each need, and the rest. */
@@ -89,6 +102,10 @@ export interface NormalizedGateOptions extends VerifierOptions, ExtractOptions, 
   readonly replayTimeout: number;
   readonly tokenCache: false | Required<TokenCacheOptions>;
   readonly dpop: NormalizedDpop | undefined;
+  readonly revocation: RevocationStore | undefined;
+  readonly isRevoked: RevocationHook | undefined;
+  readonly revocationTimeout: number;
+  readonly grantIdClaim: string;
 }
 
 const KNOWN = new Set([
@@ -113,6 +130,10 @@ const KNOWN = new Set([
   'replayTimeout',
   'tokenCache',
   'dpop',
+  'revocation',
+  'isRevoked',
+  'revocationTimeout',
+  'grantIdClaim',
 ]);
 
 function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {
@@ -217,6 +238,23 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
       'must have consume(key, use) and release(key, attempt) methods, e.g. new MemoryReplayStore()',
     );
   }
+  const revocation = options.revocation;
+  if (
+    revocation !== undefined &&
+    (typeof revocation?.isRevoked !== 'function' || typeof revocation.revoke !== 'function')
+  ) {
+    throw new ConfigurationError(
+      'revocation',
+      'must have isRevoked(query) and revoke(revocation) methods, e.g. new MemoryRevocationStore()',
+    );
+  }
+  if (options.isRevoked !== undefined && typeof options.isRevoked !== 'function') {
+    throw new ConfigurationError('isRevoked', 'must be a function (token) => boolean | Promise<boolean>');
+  }
+  const grantIdClaim = options.grantIdClaim ?? 'grant_id';
+  if (typeof grantIdClaim !== 'string' || grantIdClaim.length === 0) {
+    throw new ConfigurationError('grantIdClaim', 'must be a claim name, e.g. grant_id or sid');
+  }
   if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
     throw new ConfigurationError('onDecision', 'must be a function');
   }
@@ -244,5 +282,9 @@ export function normalizeGateOptions(options: GateOptions): NormalizedGateOption
     replayTimeout: wholeNumber('replayTimeout', options.replayTimeout, 1000, 1),
     tokenCache: tokenCacheOptions(options.tokenCache),
     dpop,
+    revocation,
+    isRevoked: options.isRevoked,
+    revocationTimeout: wholeNumber('revocationTimeout', options.revocationTimeout, 1000, 1),
+    grantIdClaim,
   };
 }

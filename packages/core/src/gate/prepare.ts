@@ -27,6 +27,8 @@ export interface ActionRefusals {
   readonly stepUpWithScope: Refusal;
   /** 403 `insufficient_scope`: a per-action single-use grant already spent. */
   readonly spent: Refusal;
+  /** 403 `insufficient_scope`: the action's use budget is spent. */
+  readonly budgetSpent: Refusal;
 }
 
 function scopeDescription(action: Action): string {
@@ -55,6 +57,7 @@ function actionRefusals(action: Action, challenge: ChallengeOptions): ActionRefu
     stepUp: buildRefusal('user_authentication_required', challenge, acr),
     stepUpWithScope: buildRefusal('user_authentication_required', challenge, { ...acr, scope }),
     spent: buildRefusal('grant_spent', challenge, { scope }),
+    budgetSpent: buildRefusal('budget_spent', challenge, { scope }),
   };
 }
 

@@ -1,2 +1,2 @@
 export { MemoryReplayStore, type MemoryReplayStoreOptions } from './memory.js';
-export type { ConsumeResult, ReplayStore, ReplayUse } from './types.js';
+export type { BudgetUse, ConsumeResult, ReplayStore, ReplayUse, SpendResult } from './types.js';

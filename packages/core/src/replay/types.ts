@@ -6,9 +6,8 @@
  * record and nothing else. A refused request then never burns the token (the contract: a `jti`
  * is "never recorded when the guard refuses"), and the retry after `Retry-After` succeeds.
  *
- * The argument and the answer are objects so that the interface can grow without a break:
- * counted uses (`maxUses`, a window) will be further optional fields of `ReplayUse`, absent
- * meaning today's single use, and further fields of `ConsumeResult`.
+ * Use budgets (an action's `uses: { max, within }`) are counted by `spend`, under keys of their
+ * own; `release` undoes a counted use exactly as it undoes a single use.
  */
 export interface ReplayUse {
   /** Keep the record until then, in milliseconds since the epoch. */
@@ -21,6 +20,27 @@ export interface ReplayUse {
 export interface ConsumeResult {
   /** `true` for the first use of the key, `false` for every later one (a replay). */
   readonly first: boolean;
+}
+
+/** One counted use of a budget: {@link ReplayStore.spend}. */
+export interface BudgetUse extends ReplayUse {
+  /** Uses the budget allows, 1 or more. */
+  readonly max: number;
+  /**
+   * Milliseconds from the first use after which the budget is spent whatever is left of it;
+   * `undefined`: no window (the budget lasts until `expiresAt`).
+   */
+  readonly within?: number | undefined;
+  /** The gate's clock, in milliseconds since the epoch: the window is measured on it. */
+  readonly now: number;
+}
+
+/** What {@link ReplayStore.spend} answers. */
+export interface SpendResult {
+  /** `true` when this use was counted (within `max` and the window); `false` when spent. */
+  readonly allowed: boolean;
+  /** Uses counted so far, this one included when allowed. */
+  readonly used: number;
 }
 
 /**
@@ -41,4 +61,12 @@ export interface ReplayStore {
    * `consume` (e.g. the same connection) and safe to repeat.
    */
   release(key: string, attempt: string): Promise<void>;
+  /**
+   * Counts one use of the budget `key` under `use.attempt`, atomically: of any number of
+   * concurrent calls, exactly `max` (less any already counted) are allowed. The first use starts
+   * the window; after it, or after `max` uses, every call answers `allowed: false`. Rejects when
+   * the store cannot answer (503). `release(key, attempt)` undoes exactly this use. Needed only
+   * when an action declares `uses`; the gate checks for it at start-up.
+   */
+  spend?(key: string, use: BudgetUse): Promise<SpendResult>;
 }

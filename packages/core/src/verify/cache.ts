@@ -3,7 +3,9 @@
  * in a bounded LRU (a cap in entries and in bytes) for at most `ttl` and never past `exp`.
  * Only signature and static-claim verification is cached: every request still checks `exp`,
  * `nbf` and `iat` against the clock, and the gate still runs every per-request check
- * (freshness, user authentication, binding, single use). Failures are never cached.
+ * (revocation, freshness, user authentication, binding, single use, use budgets). Failures are
+ * never cached, and neither is a revocation answer: a revoked token is refused from the first
+ * request after its revocation reached the store, cached or not (see revocation/check.ts).
  *
  * The cost: a key removed from the issuer's key set keeps its already-verified tokens valid
  * for at most `ttl` more seconds (default 60).
