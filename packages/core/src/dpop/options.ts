@@ -58,6 +58,7 @@ export interface NormalizedDpop {
   readonly maxProofBytes: number;
 }
 
+/** The proof algorithms accepted by default (asymmetric only, RFC 9449 §4.3), also the `DPoP` challenge's `algs`. */
 export const DEFAULT_DPOP_ALGS: readonly string[] = Object.freeze(['ES256', 'EdDSA', 'PS256', 'RS256']);
 
 // RFC 9449 §4.3 step 5: asymmetric digital signature algorithms only (RFC 7518 §3.1, RFC 8037).

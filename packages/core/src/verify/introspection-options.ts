@@ -12,6 +12,10 @@ export type IntrospectionClientAuth = 'client_secret_basic' | 'client_secret_pos
 /** The media types an introspection response may be asked for (RFC 7662 §2.2, RFC 9701 §4). */
 export type IntrospectionAccept = 'application/json' | 'application/token-introspection+jwt';
 
+/**
+ * An issuer's RFC 7662 introspection endpoint (`issuers[].introspection`): where opaque tokens are
+ * checked, how this resource authenticates there, and how long answers are kept.
+ */
 export interface IntrospectionOptions {
   /** The issuer's `introspection_endpoint`: https, or http to a loopback host only. */
   readonly url: string | URL;
