@@ -47,6 +47,12 @@ export interface IntrospectionOptions {
   readonly backoffInitial?: number;
   /** The longest ms between retries while the endpoint fails. Default 30000. */
   readonly backoffMax?: number;
+  /**
+   * Most requests to the endpoint at once (distinct tokens; one token's lookups share one). A
+   * lookup beyond it is refused with 503 + Retry-After rather than sent, so that a flood of made-up
+   * opaque tokens cannot become a flood on the authorization server. Default 64.
+   */
+  readonly maxConcurrent?: number;
 }
 
 export interface NormalizedIntrospection {
@@ -63,6 +69,7 @@ export interface NormalizedIntrospection {
   readonly maxEntries: number;
   readonly maxBytes: number;
   readonly backoff: { readonly initial: number; readonly max: number };
+  readonly maxConcurrent: number;
 }
 
 const KNOWN = new Set([
@@ -78,6 +85,7 @@ const KNOWN = new Set([
   'maxBytes',
   'backoffInitial',
   'backoffMax',
+  'maxConcurrent',
 ]);
 
 /** The contract: a revoked token is refused within at most 60 s. */
@@ -132,5 +140,6 @@ export function normalizeIntrospection(
     maxEntries: whole(`${at}.maxEntries`, options.maxEntries, 10_000, 1, 10_000_000, 'entries'),
     maxBytes: whole(`${at}.maxBytes`, options.maxBytes, 16_384, 1024, 1_048_576, 'bytes'),
     backoff: Object.freeze({ initial, max }),
+    maxConcurrent: whole(`${at}.maxConcurrent`, options.maxConcurrent, 64, 1, 10_000, 'requests'),
   });
 }

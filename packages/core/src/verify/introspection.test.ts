@@ -344,6 +344,33 @@ describe('introspection: the cache', () => {
     expect(decisions.map(outcome)).toEqual(Array(26).fill('allow'));
     expect(as.seen.map((s) => s.form.get('token')).sort()).toEqual([OPAQUE, `${OPAQUE}-other`]);
   });
+
+  it('bounds the fan-out: 40 made-up tokens at once with maxConcurrent 8 send 8 requests, the rest get 503 at once', async () => {
+    const clock = simulatedClock();
+    const as = await endpoint((_form, res) => setTimeout(() => json(res, { active: false }), 100));
+    const gate = gateFor(as.url, clock.now, { maxConcurrent: 8 });
+    const decisions = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => gate.decide('read', bearer(`${OPAQUE}-flood-${i}`))),
+    );
+    const statuses = decisions.map((decision) => (decision.allow ? 200 : decision.status));
+    expect(statuses.filter((status) => status === 401)).toHaveLength(8);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(32);
+    expect(decisions.every((decision) => !decision.allow)).toBe(true);
+    expect(as.seen).toHaveLength(8);
+    // Once the lookups in flight are answered, a new token is looked up again.
+    expect((await gate.decide('read', bearer(`${OPAQUE}-after`))).allow).toBe(false);
+    expect(as.seen).toHaveLength(9);
+  });
+
+  it('refuses a maxConcurrent that is not a whole number from 1, naming the option', () => {
+    expect(() =>
+      normalizeIntrospection(
+        { url: 'https://as.test/i', clientId: 'c', clientSecret: 's', maxConcurrent: 0 },
+        'issuers[0].introspection',
+        false,
+      ),
+    ).toThrow(/issuers\[0\]\.introspection\.maxConcurrent/);
+  });
 });
 
 describe('introspection: an endpoint that cannot answer fails closed with 503 + Retry-After', () => {

@@ -169,6 +169,8 @@ export class Introspector {
     if (waiting !== undefined) return waiting;
     const at = this.options.now();
     if (at < this.backoff.retryAt) throw this.unavailable(this.lastFailure);
+    // Bounded fan-out: beyond `maxConcurrent` distinct lookups in flight, fail closed (503) at once.
+    if (this.pending.size >= this.options.config.maxConcurrent) throw this.unavailable(undefined);
     const pending = this.ask(token).then(
       (answer) => {
         this.backoff.succeeded();
