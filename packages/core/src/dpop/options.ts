@@ -3,6 +3,7 @@
  * naming the option and the fix.
  */
 import { ConfigurationError } from '../errors.js';
+import { ASYMMETRIC_ALGORITHMS } from '../verify/options.js';
 
 /** Server-provided nonces (RFC 9449 §8, §9). */
 export interface DpopNonceOptions {
@@ -61,20 +62,8 @@ export interface NormalizedDpop {
 /** The proof algorithms accepted by default (asymmetric only, RFC 9449 §4.3), also the `DPoP` challenge's `algs`. */
 export const DEFAULT_DPOP_ALGS: readonly string[] = Object.freeze(['ES256', 'EdDSA', 'PS256', 'RS256']);
 
-// RFC 9449 §4.3 step 5: asymmetric digital signature algorithms only (RFC 7518 §3.1, RFC 8037).
-const ASYMMETRIC = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-]);
+// RFC 9449 §4.3 step 5: asymmetric digital signature algorithms only.
+const ASYMMETRIC = ASYMMETRIC_ALGORITHMS;
 
 const KNOWN = new Set(['accept', 'algs', 'nonce', 'origin', 'iatWindow', 'maxProofBytes']);
 

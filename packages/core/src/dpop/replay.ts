@@ -6,7 +6,7 @@
  * the gate gave up on is undone, so that a refused request never burns a proof.
  */
 import { base64url } from 'jose';
-import { ReplayStoreUnavailableError } from '../errors.js';
+import { recordUse, releaseQuietly } from '../replay/record-use.js';
 import type { ReplayStore } from '../replay/types.js';
 
 /** A recorded proof use, which can be undone when a later step refuses the request. */
@@ -24,14 +24,6 @@ function proofKey(jkt: string, jti: string): string {
   return `dpop:${jkt}:${base64url.encode(jti)}`;
 }
 
-function releaseQuietly(store: ReplayStore, key: string, attempt: string): void {
-  try {
-    store.release(key, attempt).catch(() => {});
-  } catch {
-    // The request is answered already; nothing more can be done.
-  }
-}
-
 export async function consumeProof(
   store: ReplayStore,
   proof: { readonly jkt: string; readonly jti: string },
@@ -40,25 +32,9 @@ export async function consumeProof(
 ): Promise<ProofUse> {
   const key = proofKey(proof.jkt, proof.jti);
   const attempt = crypto.randomUUID();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ReplayStoreUnavailableError('the replay store did not answer in time')),
-      timeoutMs,
-    );
-  });
-  try {
-    const result = await Promise.race([store.consume(key, { expiresAt, attempt }), timeout]);
-    return {
-      first: result.first,
-      release: result.first ? () => releaseQuietly(store, key, attempt) : () => {},
-    };
-  } catch (error) {
-    releaseQuietly(store, key, attempt);
-    throw error instanceof ReplayStoreUnavailableError
-      ? error
-      : new ReplayStoreUnavailableError(undefined, { cause: error });
-  } finally {
-    clearTimeout(timer);
-  }
+  const result = await recordUse(store, key, attempt, timeoutMs, () => store.consume(key, { expiresAt, attempt }));
+  return {
+    first: result.first,
+    release: result.first ? () => releaseQuietly(store, key, attempt) : () => {},
+  };
 }

@@ -12,6 +12,7 @@
 
 import type { UseBudget } from '../actions/index.js';
 import { ReplayStoreUnavailableError } from '../errors.js';
+import { recordUse, releaseQuietly } from '../replay/record-use.js';
 import type { ReplayStore } from '../replay/types.js';
 import type { VerifiedToken } from '../verify/index.js';
 
@@ -36,15 +37,6 @@ async function replayKey(
   return hex;
 }
 
-/** The request is refused already; a store that fails to undo must not change its answer. */
-function releaseQuietly(store: ReplayStore, key: string, attempt: string): void {
-  try {
-    store.release(key, attempt).catch(() => {});
-  } catch {
-    // A release that throws synchronously, or returns no promise: nothing more can be done here.
-  }
-}
-
 /** The token's id and when the store may forget it, or `undefined` without an id. */
 function recordFor(token: VerifiedToken, clockTolerance: number): { jti: string; expiresAt: number } | undefined {
   // The issuer's token id: `jti`, or Entra ID's `uti` (its `tokenIdClaim`).
@@ -60,39 +52,6 @@ function recordFor(token: VerifiedToken, clockTolerance: number): { jti: string;
       ? Math.min((exp + clockTolerance) * 1000, MAX_DATE_MS)
       : MAX_DATE_MS;
   return { jti, expiresAt };
-}
-
-/**
- * Runs one store operation under the timeout; on any failure the use is undone and the error
- * is a `ReplayStoreUnavailableError` (503).
- */
-async function recordUse<T>(
-  store: ReplayStore,
-  key: string,
-  attempt: string,
-  timeoutMs: number,
-  operation: () => Promise<T>,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ReplayStoreUnavailableError('the replay store did not answer in time')),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([operation(), timeout]);
-  } catch (error) {
-    // Refused with 503, but the use may still be recorded (a late answer, a reply lost with the
-    // connection): undo it. Not awaited: the request is answered now; the store orders the undo
-    // after the consume. A store that cannot deliver it leaves the token burnt (see the docs).
-    releaseQuietly(store, key, attempt);
-    throw error instanceof ReplayStoreUnavailableError
-      ? error
-      : new ReplayStoreUnavailableError(undefined, { cause: error });
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export async function consumeToken(

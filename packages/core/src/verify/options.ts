@@ -65,7 +65,8 @@ export const DEFAULT_ALGORITHMS = Object.freeze(['RS256', 'PS256', 'ES256', 'EdD
 const HMAC = new Set(['HS256', 'HS384', 'HS512']);
 /** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
 const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
-const ASYMMETRIC = new Set([
+/** RFC 7518 §3.1 and RFC 8037: the asymmetric JWS algorithms (public-key signatures). */
+export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
   'RS256',
   'RS384',
   'RS512',
@@ -166,11 +167,11 @@ export function normalizeIssuer(options: IssuerOptions, at: string): NormalizedI
           `at least ${HMAC_MIN_BYTES[alg]} bytes); for public-key tokens use e.g. RS256`,
       );
     }
-    if (secret === undefined && !ASYMMETRIC.has(alg)) {
+    if (secret === undefined && !ASYMMETRIC_ALGORITHMS.has(alg)) {
       // Never `none`.
       throw new ConfigurationError(
         `${at}.algorithms`,
-        `lists ${String(alg)}; allowed with public keys: ${[...ASYMMETRIC].join(', ')}`,
+        `lists ${String(alg)}; allowed with public keys: ${[...ASYMMETRIC_ALGORITHMS].join(', ')}`,
       );
     }
   }
