@@ -2,8 +2,8 @@ import { missing, type RefusalDetail } from '../audit/detail.js';
 import type { DecisionEvent } from '../audit/index.js';
 import type { RequestFacts } from '../facts.js';
 import type { VerifiedToken } from '../verify/index.js';
-import type { Decision } from './index.js';
 import type { PreparedAction } from './prepare.js';
+import type { Decision } from './types.js';
 
 const NO_TOKEN_ID: RefusalDetail = Object.freeze({
   ...missing('jti'),

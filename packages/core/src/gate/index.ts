@@ -4,7 +4,6 @@
  * action's checks (401 step-up, 403), then single use (401) or the use budget (403), and emits
  * one audit event. Refusals are rendered in advance; an ordinary refusal throws nothing.
  */
-import type { ActionSet } from '../actions/index.js';
 import type { RefusalDetail } from '../audit/detail.js';
 import { emitDecision } from '../audit/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
@@ -15,98 +14,28 @@ import {
   type ChallengeSchemes,
   type Refusal,
 } from '../challenge/refusal.js';
-import type { CheckContext } from '../checks/index.js';
-import type { VerifiedProof } from '../dpop/proof.js';
-import type { ProofUse } from '../dpop/replay.js';
-import {
-  ConfigurationError,
-  IntrospectionUnavailableError,
-  KeySetUnavailableError,
-  ReplayStoreUnavailableError,
-  RevocationUnavailableError,
-  TokenRejectedError,
-} from '../errors.js';
+import { ConfigurationError, TokenRejectedError } from '../errors.js';
 import { extractToken } from '../extract/index.js';
 import type { RequestFacts } from '../facts.js';
-import { buildMetadata, metadataPathFor, metadataUrlFor, type ProtectedResourceMetadata } from '../metadata/index.js';
+import { buildMetadata, metadataPathFor, metadataUrlFor } from '../metadata/index.js';
 import { MemoryReplayStore } from '../replay/memory.js';
 import type { ReplayStore } from '../replay/types.js';
 import { createRevocationCheck } from '../revocation/check.js';
 import { withTokenCache } from '../verify/cache.js';
-import { type AccessTokenClaims, createVerifier, type VerifiedToken, type Verifier } from '../verify/index.js';
+import { createVerifier, type VerifiedToken, type Verifier } from '../verify/index.js';
 import type { Introspector } from '../verify/introspection.js';
 import { createIntrospectors, withIntrospection } from '../verify/introspection-dispatch.js';
 import { auditEvent } from './audit-event.js';
+import { createAuthorize } from './authorize.js';
 import { checkBearerBinding, DpopStep, dpopMetadata } from './dpop.js';
-import { refusalFor, runChecks, runContextCheck, type Verdict } from './evaluate.js';
+import { backoffRefusals, refusalCodeFor } from './failure.js';
 import { type GateOptions, normalizeGateOptions } from './options.js';
 import { type PreparedAction, prepareAction } from './prepare.js';
-import { consumeToken, spendBudget } from './single-use.js';
 import { type RefusalTables, refusalTables } from './tables.js';
+import type { Decision, Gate } from './types.js';
 
 export type { PreparedAction } from './prepare.js';
-
-/** What an allowed request carries on to the handler (`req.auth`, `ctx.state.auth`). */
-export interface AuthInfo<N extends string = string> {
-  /** The action that was allowed. */
-  readonly action: N;
-  /** The verified claims of the access token. */
-  readonly claims: AccessTokenClaims;
-  /** The token's scopes. */
-  readonly scopes: ReadonlySet<string>;
-  /** The issuer the token was verified against. */
-  readonly issuer: string;
-}
-
-/** An allowed request, with who is asking and what they hold. */
-export interface Allow<N extends string = string> {
-  readonly allow: true;
-  readonly auth: AuthInfo<N>;
-  /**
-   * Response headers to send with the handler's answer, names in lowercase: `dpop-nonce` when
-   * the DPoP nonce rotated (RFC 9449 §9). Absent when there are none.
-   */
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-/** What {@link Gate.decide} answers: an {@link Allow} or a {@link Refusal}, told apart by `allow`. */
-export type Decision<N extends string = string> = Allow<N> | Refusal;
-
-/**
- * The framework-independent decision point that the Express and Koa adapters wrap: one per
- * protected resource, created by {@link createGate}.
- */
-export interface Gate<N extends string = string> {
-  readonly actions: ActionSet<N>;
-  /** Resolves an action name once; throws `UnknownActionError` for a name never declared. */
-  prepare(name: N): PreparedAction<N>;
-  /**
-   * Decides one request. Never rejects for anything a request carries: every failure is a
-   * refusal (fail closed). Only an undeclared action name rejects, with `UnknownActionError`.
-   */
-  decide(action: N | PreparedAction<N>, facts: RequestFacts): Promise<Decision<N>>;
-  /** The RFC 9728 document. */
-  readonly metadata: ProtectedResourceMetadata;
-  /** Where the document is served: the absolute URL (RFC 9728 §3.1) and its path. */
-  readonly metadataUrl: string;
-  readonly metadataPath: string;
-  /**
-   * Renders a refusal with this gate's challenge options (`realm`, `resource_metadata`,
-   * descriptions), for integrations whose clients need another challenge than the gate's own,
-   * such as MCP clients, which step up by scope only. Render once, at start-up, and reuse.
-   */
-  renderRefusal(code: RefusalCode, requirement?: ChallengeRequirement): Refusal;
-}
-
-function refusalCodeFor(error: unknown): RefusalCode {
-  if (error instanceof TokenRejectedError) return error.reason;
-  // Fail closed: what cannot be checked is a 503, anything unexpected a 500; never an allow.
-  if (error instanceof KeySetUnavailableError) return 'keys_unavailable';
-  if (error instanceof IntrospectionUnavailableError) return 'introspection_unavailable';
-  if (error instanceof ReplayStoreUnavailableError) return 'replay_store_unavailable';
-  if (error instanceof RevocationUnavailableError) return 'revocation_unavailable';
-  return 'internal_error';
-}
+export type { Allow, AuthInfo, Decision, Gate } from './types.js';
 
 /**
  * Creates the gate for one resource. Every option is validated now, so a mistake fails at
@@ -180,26 +109,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     grantIdClaim: config.grantIdClaim,
   });
 
-  // A key set or an introspection endpoint in backoff answers with the seconds left when longer
-  // than `retryAfter` (RFC 9110 §10.2.3); each value is rendered once, and backoff is capped, so
-  // this stays small.
-  const unavailable = new Map<string, Refusal>();
-  function keysUnavailableRefusal(error: unknown): Refusal | undefined {
-    const code =
-      error instanceof KeySetUnavailableError
-        ? 'keys_unavailable'
-        : error instanceof IntrospectionUnavailableError
-          ? 'introspection_unavailable'
-          : undefined;
-    const retryAfter = (error as { retryAfter?: number }).retryAfter;
-    if (code === undefined || retryAfter === undefined || retryAfter <= config.retryAfter) return undefined;
-    let refusal = unavailable.get(`${code} ${retryAfter}`);
-    if (refusal === undefined && unavailable.size < 1024) {
-      refusal = buildRefusal(code, { ...challenge, retryAfter });
-      unavailable.set(`${code} ${retryAfter}`, refusal);
-    }
-    return refusal;
-  }
+  const keysUnavailableRefusal = backoffRefusals(challenge, config.retryAfter);
 
   function prepare(name: N): PreparedAction<N> {
     return prepared.get(name) ?? prepareAction(actions.get(name), actionChallenge(name)); // `get` throws for unknown names
@@ -208,93 +118,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
   const tablesOf = (entry: PreparedAction<N>): RefusalTables =>
     requiresDpop(entry.action.name) ? dpopOnlyTables : gateTables;
 
-  function allow(entry: PreparedAction<N>, token: VerifiedToken, headers?: Readonly<Record<string, string>>): Allow<N> {
-    const auth = { action: entry.action.name, claims: token.claims, scopes: token.scopes, issuer: token.issuer };
-    return headers === undefined ? { allow: true, auth } : { allow: true, auth, headers };
-  }
-
-  async function authorizeAsync(
-    entry: PreparedAction<N>,
-    token: VerifiedToken,
-    context: CheckContext,
-    verdict: Verdict,
-    proof: VerifiedProof | undefined,
-  ) {
-    if (entry.action.check !== undefined) await runContextCheck(entry, context, verdict);
-    const refusal = refusalFor(proof === undefined ? entry : entry.viaDpop, verdict);
-    if (refusal !== undefined) return refusal;
-    let proofUse: ProofUse | undefined;
-    if (proof !== undefined && dpop !== undefined) {
-      // Recorded once everything else allowed the request, like a single-use token.
-      proofUse = await dpop.consume(replayStore as ReplayStore, context.facts, proof, config.replayTimeout);
-      if (!proofUse.first) return tablesOf(entry).dpop.dpop_proof_replayed;
-    }
-    try {
-      const refused = await consumeSingleUse(entry, token, proof !== undefined);
-      if (refused !== undefined) {
-        proofUse?.release(); // a refused request has no effect: the proof can be used again
-        return refused;
-      }
-    } catch (error) {
-      proofUse?.release();
-      throw error;
-    }
-    return allow(entry, token, proof === undefined ? undefined : await dpop?.allowHeaders(proof));
-  }
-
-  async function consumeSingleUse(
-    entry: PreparedAction<N>,
-    token: VerifiedToken,
-    viaDpop: boolean,
-  ): Promise<Refusal | undefined> {
-    const table = viaDpop ? tablesOf(entry).dpop : tablesOf(entry).bearer;
-    if (entry.action.singleUse) {
-      // Recorded only now, when everything else allowed the request.
-      const perAction = entry.action.singleUsePer === 'action';
-      const consumed = await consumeToken(
-        replayStore as ReplayStore,
-        token,
-        config.clockTolerance,
-        config.replayTimeout,
-        perAction ? entry.action.name : undefined,
-      );
-      if (consumed === 'no_jti') return table.token_claims;
-      if (consumed === 'replayed') return perAction ? (viaDpop ? entry.viaDpop : entry).spent : table.token_replayed;
-    }
-    const budget = entry.action.uses;
-    if (budget !== undefined) {
-      const spent = await spendBudget(
-        replayStore as ReplayStore,
-        token,
-        config.clockTolerance,
-        config.replayTimeout,
-        entry.action.name,
-        budget,
-        config.now(),
-      );
-      if (spent === 'no_jti') return table.token_claims;
-      if (spent === 'spent') return (viaDpop ? entry.viaDpop : entry).budgetSpent;
-    }
-    return undefined;
-  }
-
-  /** Synchronous unless the action has a context hook or is single use, or the request used DPoP. */
-  function authorize(
-    entry: PreparedAction<N>,
-    token: VerifiedToken,
-    facts: RequestFacts,
-    proof: VerifiedProof | undefined,
-  ): Decision<N> | Promise<Decision<N>> {
-    const context: CheckContext = { facts, token, action: entry.action, now: config.now() };
-    const verdict = runChecks(entry, context);
-    const needsAsync =
-      entry.action.check !== undefined ||
-      entry.action.singleUse ||
-      entry.action.uses !== undefined ||
-      proof !== undefined;
-    if (needsAsync) return authorizeAsync(entry, token, context, verdict, proof);
-    return refusalFor(entry, verdict) ?? allow(entry, token);
-  }
+  const authorize = createAuthorize<N>({ config, dpop, replayStore, tablesOf });
 
   async function decide(target: N | PreparedAction<N>, facts: RequestFacts): Promise<Decision<N>> {
     const hook = options.onDecision;
