@@ -1,5 +1,5 @@
 import { base64url, exportJWK, generateKeyPair } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProofKey, makeProof, type ProofKey } from '../../test/dpop.js';
 import { TokenRejectedError } from '../errors.js';
 import { DpopNonces } from './nonce.js';
@@ -10,13 +10,15 @@ const TOKEN = 'eyJ.access.token';
 const options = normalizeDpop(true, 'https://api.test/v1') as NonNullable<ReturnType<typeof normalizeDpop>>;
 const request = { method: 'POST', path: '/x', accessToken: TOKEN };
 let key: ProofKey;
+/** The proof key cache of the variant under test (see the describe.each below). */
+let keys: ProofKeyCache;
 beforeAll(async () => {
   key = await createProofKey();
 });
 
 async function reason(header: string | readonly string[] | undefined, now = Date.now(), nonces?: DpopNonces) {
   try {
-    await verifyProof(header, request, options, nonces, now);
+    await verifyProof(header, request, options, nonces, now, keys);
     return 'accepted';
   } catch (error) {
     if (!(error instanceof TokenRejectedError)) throw error;
@@ -27,10 +29,27 @@ async function reason(header: string | readonly string[] | undefined, now = Date
 const unsigned = (header: object, claims: object) =>
   `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}.`;
 
-describe('verifyProof: RFC 9449 §4.3, each rule broken alone', () => {
+// Each rule holds whether the proof key is new (jose imports and verifies), or known from an
+// earlier proof: re-verified with Node's crypto where there is one, or with jose and Web Crypto.
+describe.each([
+  { variant: 'a new key each time', cache: () => new ProofKeyCache() },
+  { variant: 'a known key, node:crypto', cache: () => new ProofKeyCache(true) },
+  { variant: 'a known key, Web Crypto', cache: () => new ProofKeyCache(false) },
+])('verifyProof: RFC 9449 §4.3, each rule broken alone ($variant)', ({ variant, cache }) => {
+  beforeAll(async () => {
+    keys = cache();
+    if (variant === 'a new key each time') return;
+    await verifyProof(await makeProof(key, { token: TOKEN }), request, options, undefined, Date.now(), keys);
+    const known = keys.get(`${key.alg}\n${JSON.stringify(key.publicJwk)}`);
+    expect(known?.check !== undefined).toBe(variant.endsWith('node:crypto'));
+  });
+  beforeEach(() => {
+    if (variant === 'a new key each time') keys = cache();
+  });
+
   it('accepts a proof that keeps every rule, and returns its key thumbprint and jti', async () => {
     const proof = await makeProof(key, { token: TOKEN });
-    const verified = await verifyProof(proof, request, options, undefined, Date.now());
+    const verified = await verifyProof(proof, request, options, undefined, Date.now(), keys);
     expect(verified.jkt).toBe(key.jkt);
     expect(typeof verified.jti).toBe('string');
   });
@@ -86,7 +105,7 @@ describe('verifyProof: RFC 9449 §4.3, each rule broken alone', () => {
       ReturnType<typeof normalizeDpop>
     >;
     await expect(
-      verifyProof(await makeProof(es384, { token: TOKEN }), request, narrow, undefined, Date.now()),
+      verifyProof(await makeProof(es384, { token: TOKEN }), request, narrow, undefined, Date.now(), keys),
     ).resolves.toMatchObject({ jkt: es384.jkt });
   });
 
@@ -168,9 +187,11 @@ describe('verifyProof: RFC 9449 §4.3, each rule broken alone', () => {
       ReturnType<typeof normalizeDpop>
     >;
     const good = await makeProof(key, { token: TOKEN, htu: 'https://public.example/x' });
-    await expect(verifyProof(good, request, proxied, undefined, Date.now())).resolves.toBeDefined();
+    await expect(verifyProof(good, request, proxied, undefined, Date.now(), keys)).resolves.toBeDefined();
     const internal = await makeProof(key, { token: TOKEN });
-    await expect(verifyProof(internal, request, proxied, undefined, Date.now())).rejects.toThrow(TokenRejectedError);
+    await expect(verifyProof(internal, request, proxied, undefined, Date.now(), keys)).rejects.toThrow(
+      TokenRejectedError,
+    );
   });
 
   it('step 11: refuses an iat more than 300 s old or 60 s ahead, and a non-numeric iat', async () => {
@@ -194,6 +215,41 @@ describe('verifyProof: RFC 9449 §4.3, each rule broken alone', () => {
   it('refuses an expired exp a proof may carry', async () => {
     const past = Math.floor(Date.now() / 1000) - 120;
     expect(await reason(await makeProof(key, { token: TOKEN, claims: { exp: past } }))).toBe('dpop_proof_invalid');
+  });
+
+  it('checks exp and nbf a proof may carry as jose does: numbers, within the tolerance', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const proof = (claims: Record<string, unknown>) => makeProof(key, { token: TOKEN, claims });
+    expect(await reason(await proof({ exp: now + 120 }))).toBe('accepted');
+    expect(await reason(await proof({ exp: now - 61 }))).toBe('dpop_proof_invalid');
+    expect(await reason(await proof({ exp: String(now + 120) }))).toBe('dpop_proof_invalid');
+    expect(await reason(await proof({ nbf: now + 30 }))).toBe('accepted');
+    expect(await reason(await proof({ nbf: now + 120 }))).toBe('dpop_proof_invalid');
+    expect(await reason(await proof({ nbf: null }))).toBe('dpop_proof_invalid');
+  });
+
+  it('refuses a crit header parameter it does not understand, and an unencoded payload', async () => {
+    // Signed by hand: jose will not sign what it does not understand.
+    const signed = async (extra: object) => {
+      const [, payload] = (await makeProof(key, { token: TOKEN })).split('.') as [string, string];
+      const header = base64url.encode(JSON.stringify({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.publicJwk, ...extra }));
+      const input = new TextEncoder().encode(`${header}.${payload}`);
+      const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, input);
+      return `${header}.${payload}.${base64url.encode(new Uint8Array(signature))}`;
+    };
+    expect(await reason(await signed({}))).toBe('accepted');
+    expect(await reason(await signed({ crit: ['urn:x'], 'urn:x': 1 }))).toBe('dpop_proof_invalid');
+    expect(await reason(await signed({ crit: ['b64'], b64: false }))).toBe('dpop_proof_invalid');
+    expect(await reason(await signed({ crit: [] }))).toBe('dpop_proof_invalid');
+  });
+
+  it('refuses a payload that is not a JSON object, and a truncated or padded signature', async () => {
+    const proof = await makeProof(key, { token: TOKEN });
+    const [h, p, sig] = proof.split('.') as [string, string, string];
+    expect(await reason(`${h}.${base64url.encode('[1]')}.${sig}`)).toBe('dpop_proof_invalid');
+    expect(await reason(`${h}.${p}.${sig.slice(0, -2)}`)).toBe('dpop_proof_invalid');
+    expect(await reason(`${h}.${p}.${sig}AA`)).toBe('dpop_proof_invalid');
+    expect(await reason(`${h}.${p}.${sig}`)).toBe('accepted');
   });
 
   it('step 10 (§8): with nonces on, asks for the nonce when missing or unknown, accepts current and previous', async () => {

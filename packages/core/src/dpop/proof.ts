@@ -7,6 +7,7 @@ import {
   base64url,
   type CryptoKey,
   calculateJwkThumbprint,
+  decodeJwt,
   decodeProtectedHeader,
   EmbeddedJWK,
   type JWK,
@@ -19,6 +20,7 @@ import type { RefusalDetail } from '../audit/detail.js';
 import { missing, notAccepted, wrongType } from '../audit/detail.js';
 import { TokenRejectedError } from '../errors.js';
 import { expectedHtu, normalizeHtu } from './htu.js';
+import { nodeSignatureCheck, type SignatureCheck, syncAccessTokenHash } from './node-crypto.js';
 import type { DpopNonces } from './nonce.js';
 import type { NormalizedDpop } from './options.js';
 
@@ -51,6 +53,8 @@ const MAX_JTI_CHARS = 512;
 interface ProofKey {
   readonly key: CryptoKey;
   readonly jkt: string;
+  /** Node's synchronous check of the same key for the same `alg` (node-crypto.ts), where there is one. */
+  readonly check: SignatureCheck | undefined;
 }
 
 /**
@@ -60,6 +64,8 @@ interface ProofKey {
  */
 export class ProofKeyCache {
   readonly #cache = new LRUCache<string, ProofKey>({ max: 1000 });
+  /** Whether known keys are re-verified with Node's crypto where there is one (tests turn it off). */
+  constructor(readonly nodeChecks = true) {}
   get(id: string): ProofKey | undefined {
     return this.#cache.get(id);
   }
@@ -101,9 +107,35 @@ function checkHeader(header: ProtectedHeaderParameters, options: NormalizedDpop)
   return jwk;
 }
 
-async function accessTokenHash(token: string): Promise<string> {
-  // §4.2: ath = base64url(SHA-256(ASCII(access token))).
+async function subtleAccessTokenHash(token: string): Promise<string> {
   return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token))));
+}
+
+/** §4.2: ath = base64url(SHA-256(ASCII(access token))). */
+function accessTokenHash(token: string): string | Promise<string> {
+  return syncAccessTokenHash(token) ?? subtleAccessTokenHash(token);
+}
+
+const ascii = new TextEncoder();
+
+/**
+ * A proof by a key jose accepted before, verified with Node's crypto: the signature over the
+ * signing input (RFC 7515 §5.2), then the JWT claims jose's jwtVerify would check (RFC 7519
+ * §4.1.4 and §4.1.5: `exp` and `nbf` if present, numbers, within the tolerance). A header with
+ * `crit` never comes here: jose decides what it understands.
+ */
+function verifyWithNode(proof: string, check: SignatureCheck, now: number, tolerance: number): JWTPayload {
+  const signatureStart = proof.lastIndexOf('.');
+  const signature = base64url.decode(proof.slice(signatureStart + 1));
+  if (!check(ascii.encode(proof.slice(0, signatureStart)), signature)) throw new Error('signature verification failed');
+  const payload = decodeJwt(proof);
+  const seconds = Math.floor(now / 1000);
+  for (const claim of ['iat', 'exp', 'nbf'] as const) {
+    if (payload[claim] !== undefined && typeof payload[claim] !== 'number') throw new Error(`${claim} is not a number`);
+  }
+  if (payload.exp !== undefined && payload.exp <= seconds - tolerance) throw new Error('the proof has expired');
+  if (payload.nbf !== undefined && payload.nbf > seconds + tolerance) throw new Error('the proof is not yet valid');
+  return payload;
 }
 
 function checkClaims(payload: JWTPayload, request: ProofRequest, options: NormalizedDpop, nowSeconds: number): void {
@@ -159,7 +191,9 @@ export async function verifyProof(
   let payload: JWTPayload;
   try {
     const verifyOptions = { algorithms: [...options.algs], currentDate: new Date(now), clockTolerance: options.future };
-    if (known !== undefined) ({ payload } = await jwtVerify(proof, known.key, verifyOptions));
+    if (known?.check !== undefined && protectedHeader.crit === undefined)
+      payload = verifyWithNode(proof, known.check, now, options.future);
+    else if (known !== undefined) ({ payload } = await jwtVerify(proof, known.key, verifyOptions));
     else {
       const embedded: typeof EmbeddedJWK = async (header, token) => {
         imported = await EmbeddedJWK(header, token);
@@ -174,7 +208,8 @@ export async function verifyProof(
   checkClaims(payload, request, options, nowSeconds);
   // Step 12: `ath` is the hash of the access token presented with the proof.
   if (typeof payload.ath !== 'string') reject(missing('ath'));
-  if (payload.ath !== (await accessTokenHash(request.accessToken)))
+  const ath = accessTokenHash(request.accessToken);
+  if (payload.ath !== (typeof ath === 'string' ? ath : await ath))
     reject(notAccepted('ath', 'another token', ['the access token hash']));
   const nonce = payload.nonce;
   if (nonces !== undefined && !(await nonces.accepts(nonce))) {
@@ -189,7 +224,13 @@ export async function verifyProof(
     } catch (cause) {
       reject(notAccepted('jwk', 'no thumbprint', ['a complete public key']), cause);
     }
-    if (imported !== undefined) keys.set(keyId, { key: imported, jkt });
+    if (imported !== undefined) {
+      keys.set(keyId, {
+        key: imported,
+        jkt,
+        check: keys.nodeChecks ? nodeSignatureCheck(protectedHeader.alg as string, imported) : undefined,
+      });
+    }
   }
   return {
     jkt,
