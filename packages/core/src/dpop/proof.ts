@@ -124,10 +124,16 @@ const ascii = new TextEncoder();
  * §4.1.4 and §4.1.5: `exp` and `nbf` if present, numbers, within the tolerance). A header with
  * `crit` never comes here: jose decides what it understands.
  */
-function verifyWithNode(proof: string, check: SignatureCheck, now: number, tolerance: number): JWTPayload {
+async function verifyWithNode(
+  proof: string,
+  check: SignatureCheck,
+  now: number,
+  tolerance: number,
+): Promise<JWTPayload> {
   const signatureStart = proof.lastIndexOf('.');
   const signature = base64url.decode(proof.slice(signatureStart + 1));
-  if (!check(ascii.encode(proof.slice(0, signatureStart)), signature)) throw new Error('signature verification failed');
+  if (!(await check(ascii.encode(proof.slice(0, signatureStart)), signature)))
+    throw new Error('signature verification failed');
   const payload = decodeJwt(proof);
   const seconds = Math.floor(now / 1000);
   for (const claim of ['iat', 'exp', 'nbf'] as const) {
@@ -192,7 +198,7 @@ export async function verifyProof(
   try {
     const verifyOptions = { algorithms: [...options.algs], currentDate: new Date(now), clockTolerance: options.future };
     if (known?.check !== undefined && protectedHeader.crit === undefined)
-      payload = verifyWithNode(proof, known.check, now, options.future);
+      payload = await verifyWithNode(proof, known.check, now, options.future);
     else if (known !== undefined) ({ payload } = await jwtVerify(proof, known.key, verifyOptions));
     else {
       const embedded: typeof EmbeddedJWK = async (header, token) => {
