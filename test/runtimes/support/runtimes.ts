@@ -3,55 +3,18 @@
  * running the conformance server bundled for it by esbuild, as a process group of its own on
  * 127.0.0.1 that `stop()` always ends.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { binary, type RuntimeName } from './binaries.mjs';
 
-export const RUNTIMES = ['bun', 'deno', 'workerd'] as const;
-export type RuntimeName = (typeof RUNTIMES)[number];
+export { binary, RUNTIMES, type RuntimeName, version } from './binaries.mjs';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const require = createRequire(join(packageDir, 'package.json'));
-
-/** The npm package that carries each runtime's linux-x64 binary (no postinstall download), and the file in it. */
-const BINARIES: Record<RuntimeName, { readonly pkg: string; readonly file: string; readonly override: string }> = {
-  bun: { pkg: '@oven/bun-linux-x64', file: 'bin/bun', override: 'BUN_BINARY' },
-  deno: { pkg: '@deno/linux-x64-glibc', file: 'deno', override: 'DENO_BINARY' },
-  workerd: { pkg: '@cloudflare/workerd-linux-64', file: 'bin/workerd', override: 'WORKERD_BINARY' },
-};
-
-/**
- * The binary's path. On linux-x64 it must come from the pinned package: a missing one is an
- * error, never a skip. Elsewhere `BUN_BINARY` / `DENO_BINARY` / `WORKERD_BINARY` name one.
- */
-export function binary(name: RuntimeName): string {
-  const { pkg, file, override } = BINARIES[name];
-  const given = process.env[override];
-  if (given !== undefined && given !== '') return given;
-  if (process.platform !== 'linux' || process.arch !== 'x64')
-    throw new Error(`${name}: only the linux-x64 binary is pinned; set ${override} to a ${name} binary`);
-  let manifest: string;
-  try {
-    manifest = require.resolve(`${pkg}/package.json`);
-  } catch {
-    throw new Error(
-      `${name}: ${pkg} is not installed (run pnpm install; it is an optional dependency of test/runtimes)`,
-    );
-  }
-  return join(dirname(manifest), file);
-}
-
-/** `bun 1.4.5`, `deno 2.9.6`, `workerd 2026-11-17`: what the report records. */
-export function version(name: RuntimeName): string {
-  const out = execFileSync(binary(name), ['--version'], { encoding: 'utf8', timeout: 30_000 });
-  const first = out.trim().split('\n')[0] ?? '';
-  return name === 'bun' ? `bun ${first}` : first;
-}
 
 const buildDir = join(packageDir, '.build');
 
