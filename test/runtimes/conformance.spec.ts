@@ -116,14 +116,23 @@ describe.each(CASES)('%s (%s handler): the invoice API', (runtime, app) => {
     ['Bearer'],
     ['Bearer '],
     ['Bearer a b'],
-    ['Bearer a,b'],
     ['Bearer tok"en'],
     ['Bearer \tabc'],
-    ['Bearer abc, Bearer def'],
   ])('Authorization %j: 400 invalid_request', async (value) => {
     const reply = await send(fx.url, '/invoices', { headers: [['authorization', value]] });
     expectRefusal(reply, fx.url, refusal('authorization_malformed'));
   });
+
+  // A Web `Headers` joins repeated fields with ", " (Fetch §2.2.2), so one field holding a comma
+  // cannot be told from two fields; no Bearer or DPoP credential holds a comma, so both are
+  // refused as repeated: 400 invalid_request all the same (Node's adapters say "malformed").
+  it.each([['Bearer a,b'], ['Bearer abc, Bearer def']])(
+    'Authorization %j: 400 invalid_request (as repeated)',
+    async (value) => {
+      const reply = await send(fx.url, '/invoices', { headers: [['authorization', value]] });
+      expectRefusal(reply, fx.url, refusal('authorization_repeated'));
+    },
+  );
 
   it('Authorization with non-ASCII bytes: 400 invalid_request', async () => {
     const reply = await send(fx.url, '/invoices', { headers: [['authorization', 'Bearer tökén']] });

@@ -1,13 +1,20 @@
 /**
  * The invoice API (shared/invoice-api.md) on nothing but Web-standard `Request` → `Response`, the
  * core and its Web module: the same handler runs under `Bun.serve`, `Deno.serve` and a workerd
- * module worker. Bundled by ../support/bundle.ts into one ES module per runtime.
+ * module worker. Bundled by ../support/runtimes.ts into one ES module per runtime.
  */
-import { type Allow, createGate, type Gate, type PreparedAction } from '@actiongate/core';
+import {
+  applyDecisionHeaders,
+  createGate,
+  decideRequest,
+  type Gate,
+  isMetadataRequest,
+  metadataResponse,
+  type PreparedAction,
+} from '@actiongate/core';
 import { defineInvoiceActions, type InvoiceAction } from '../../../examples/invoices-kit/src/actions.js';
 import { type ExampleConfig, readConfig } from '../../../examples/invoices-kit/src/config.js';
 import { InvoiceStore } from '../../../examples/invoices-kit/src/invoices.js';
-import { metadataResponse, refusalResponse, webRequestFacts } from './web-prototype.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Handler = (request: Request) => Promise<Response>;
@@ -62,13 +69,13 @@ export function createWebApp(gate: Gate<InvoiceAction>): Handler {
     request: Request,
     action: PreparedAction<InvoiceAction>,
     params: Readonly<Record<string, string>>,
-    handle: (allow: Allow<InvoiceAction>) => Response,
+    handle: () => Response,
   ): Promise<Response> {
-    const decision = await gate.decide(action, await webRequestFacts(request, { params }));
-    if (!decision.allow) return refusalResponse(decision);
-    const response = handle(decision);
+    const decision = await decideRequest(gate, action, request, { params });
+    if (!decision.allow) return decision.response;
+    const response = handle();
     // RFC 9449 §8: a rotated nonce rides on the allowed answer too.
-    for (const [name, value] of Object.entries(decision.headers ?? {})) response.headers.set(name, value);
+    applyDecisionHeaders(response.headers, decision);
     return response;
   }
 
@@ -76,7 +83,7 @@ export function createWebApp(gate: Gate<InvoiceAction>): Handler {
     const { pathname } = new URL(request.url);
     const { method } = request;
     if (pathname === '/health' && method === 'GET') return json(200, { status: 'ok' });
-    if (pathname === gate.metadataPath && method === 'GET') return metadataResponse(gate);
+    if (isMetadataRequest(gate, request)) return metadataResponse(gate);
     if (pathname === '/invoices' && method === 'GET')
       return guard(request, list, {}, () => json(200, { invoices: store.list() }));
     if (pathname === '/invoices/export' && method === 'POST')
