@@ -112,16 +112,13 @@ describe.each(CASES)('%s (%s handler): the invoice API', (runtime, app) => {
     );
   });
 
-  it.each([
-    ['Bearer'],
-    ['Bearer '],
-    ['Bearer a b'],
-    ['Bearer tok"en'],
-    ['Bearer \tabc'],
-  ])('Authorization %j: 400 invalid_request', async (value) => {
-    const reply = await send(fx.url, '/invoices', { headers: [['authorization', value]] });
-    expectRefusal(reply, fx.url, refusal('authorization_malformed'));
-  });
+  it.each([['Bearer'], ['Bearer '], ['Bearer a b'], ['Bearer tok"en'], ['Bearer \tabc']])(
+    'Authorization %j: 400 invalid_request',
+    async (value) => {
+      const reply = await send(fx.url, '/invoices', { headers: [['authorization', value]] });
+      expectRefusal(reply, fx.url, refusal('authorization_malformed'));
+    },
+  );
 
   // A Web `Headers` joins repeated fields with ", " (Fetch §2.2.2), so one field holding a comma
   // cannot be told from two fields; no Bearer or DPoP credential holds a comma, so both are

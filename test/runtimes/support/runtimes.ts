@@ -4,7 +4,7 @@
  * 127.0.0.1 that `stop()` always ends.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,18 +27,28 @@ const buildDir = join(packageDir, '.build');
 export async function bundle(name: RuntimeName): Promise<string> {
   mkdirSync(buildDir, { recursive: true });
   const outfile = join(buildDir, `${name}.mjs`);
-  await build({
+  const result = await build({
     entryPoints: [join(packageDir, 'server', `${name}.ts`)],
     outfile,
     bundle: true,
     format: 'esm',
     target: 'es2022',
     logLevel: 'error',
+    metafile: true,
     ...(name === 'workerd'
       ? { platform: 'browser', conditions: ['workerd', 'worker', 'browser'] }
       : { platform: 'node', conditions: [name] }),
   });
+  // What went in (which build of jose and lru-cache) and what stays an import, for the suite to check.
+  const inputs = Object.keys(result.metafile.inputs);
+  const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
+  writeFileSync(join(buildDir, `${name}.meta.json`), `${JSON.stringify({ inputs, imports }, null, 2)}\n`);
   return outfile;
+}
+
+/** The files a runtime's bundle was built from, and the imports left in it (`node:` modules). */
+export function bundleManifest(name: RuntimeName): { inputs: string[]; imports: string[] } {
+  return JSON.parse(readFileSync(join(buildDir, `${name}.meta.json`), 'utf8'));
 }
 
 export interface RunningRuntime {
