@@ -8,10 +8,11 @@ import { bundleManifest } from './support/runtimes.js';
 import { SELECTED } from './support/select.js';
 
 describe.each(SELECTED)('%s bundle', (runtime) => {
-  it('is built from the core’s dist, jose’s webapi build and the runtime’s lru-cache build', async () => {
+  it('is built from the core’s and the Hono adapter’s dist, jose’s webapi build and the runtime’s lru-cache build', async () => {
     await bundled(runtime);
     const { inputs, imports } = bundleManifest(runtime);
     expect(inputs.some((file) => /packages\/core\/dist\/index\.js$/.test(file))).toBe(true);
+    expect(inputs.some((file) => /packages\/hono\/dist\/index\.js$/.test(file))).toBe(true);
     expect(inputs.some((file) => /jose\/dist\/webapi\//.test(file))).toBe(true);
     const lru = inputs.filter((file) => /lru-cache\/dist\//.test(file));
     expect(lru.length).toBeGreaterThan(0);

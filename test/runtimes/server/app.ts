@@ -15,6 +15,7 @@ import {
 import { defineInvoiceActions, type InvoiceAction } from '../../../examples/invoices-kit/src/actions.js';
 import { type ExampleConfig, readConfig } from '../../../examples/invoices-kit/src/config.js';
 import { InvoiceStore } from '../../../examples/invoices-kit/src/invoices.js';
+import { createHonoApp } from './hono.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Handler = (request: Request) => Promise<Response>;
@@ -115,10 +116,15 @@ export function createWebApp(gate: Gate<InvoiceAction>): Handler {
   };
 }
 
-/** `APP` picks the variant: `web` (the core's Web module, default); `hono` once @actiongate/hono exists. */
+/** `APP` picks the handler: `web` (the core's Web module, default) or `hono` (@actiongate/hono). */
 export function createApp(variant: string | undefined, gate: Gate<InvoiceAction>): Handler {
-  const app = variant === undefined || variant === '' || variant === 'web' ? createWebApp(gate) : undefined;
-  if (app === undefined) throw new Error(`APP must be web (got ${JSON.stringify(variant)})`);
+  const app =
+    variant === undefined || variant === '' || variant === 'web'
+      ? createWebApp(gate)
+      : variant === 'hono'
+        ? createHonoApp(gate)
+        : undefined;
+  if (app === undefined) throw new Error(`APP must be web or hono (got ${JSON.stringify(variant)})`);
   // Which runtime answered, for the report: navigator.userAgent is "Bun/…", "Deno/…", "Cloudflare-Workers".
   // A new Response each time: workerd refuses a body created while handling another request.
   const { navigator } = globalThis as { navigator?: { userAgent?: string } };

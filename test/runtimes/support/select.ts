@@ -10,7 +10,7 @@ export const SELECTED: readonly RuntimeName[] = (process.env.RUNTIME ?? RUNTIMES
   });
 
 /** The handlers each runtime serves: the core's Web module, and Hono through @actiongate/hono. */
-export const APPS = ['web'] as const;
+export const APPS = ['web', 'hono'] as const;
 
 export const CASES: readonly (readonly [RuntimeName, (typeof APPS)[number]])[] = SELECTED.flatMap((runtime) =>
   APPS.map((app) => [runtime, app] as const),
