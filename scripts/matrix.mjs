@@ -6,6 +6,7 @@
 //   MATRIX_SUITES=full node scripts/matrix.mjs every suite on every Node (by default, the first Node runs them all)
 //   NODE_MATRIX=22.12.0 node scripts/matrix.mjs --only=consumers
 //   NODE_MATRIX=current ...                    the Node running this script, nothing downloaded
+//   node scripts/matrix.mjs --only=runtimes    the conformance suite on Bun, Deno and workerd (test/runtimes)
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -20,6 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RUNTIMES, version as runtimeVersion } from '../test/runtimes/support/binaries.mjs';
 import { nodeBinary } from './node-binary.mjs';
 
 /** The oldest release of each supported line (engines: ^20.19.0 || >=22.12.0) and the newest 24 (Active LTS). */
@@ -57,7 +59,7 @@ function run(command, args, options = {}) {
 }
 
 const nodes = [];
-for (const version of versions) {
+for (const version of only === 'runtimes' ? [] : versions) {
   try {
     nodes.push(
       version === 'current'
@@ -70,7 +72,7 @@ for (const version of versions) {
 }
 
 let consumer;
-if (only !== 'suites') {
+if (only !== 'suites' && only !== 'runtimes') {
   try {
     consumer = prepareConsumer();
   } catch (error) {
@@ -79,12 +81,14 @@ if (only !== 'suites') {
   }
 }
 
-for (const { version, node } of nodes) {
+for (const { version, node } of only === 'runtimes' ? [] : nodes) {
   const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}` };
   console.log(`\nmatrix: Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()} (${node})`);
   if (consumer !== undefined) runConsumers(version, node, env);
   if (only !== 'consumers') runSuites(version, node, env);
 }
+
+if (only === undefined || only === 'runtimes') for (const runtime of RUNTIMES) runRuntime(runtime);
 
 if (consumer !== undefined && !process.env.KEEP_CONSUMER) rmSync(consumer, { recursive: true, force: true });
 const passed = summary.reduce((sum, s) => sum + s.passed, 0);
@@ -192,4 +196,42 @@ function runSuites(version, node, env) {
     exitCode: result.status,
     files: report.numTotalTestSuites,
   });
+}
+
+/**
+ * The conformance suite (test/runtimes) against the invoice API served by one runtime, driven from the Node running
+ * this script. The binary comes from the pinned npm package: a missing one is a failed step, never a skip.
+ */
+function runRuntime(runtime) {
+  const step = `runtime-${runtime}`;
+  let version;
+  try {
+    version = runtimeVersion(runtime);
+  } catch (error) {
+    record(step, 0, 1, String(error));
+    return;
+  }
+  console.log(`\nmatrix: ${version}`);
+  const raw = join(reports, 'raw', `${step}.json`);
+  const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  const config = join(root, 'test', 'runtimes', 'vitest.config.ts');
+  const started = Date.now();
+  const result = run(
+    process.execPath,
+    [vitest, 'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${raw}`],
+    { cwd: join(root, 'test', 'runtimes'), env: { ...process.env, RUNTIME: runtime } },
+  );
+  const seconds = Math.round((Date.now() - started) / 1000);
+  if (!existsSync(raw)) {
+    record(step, 0, 1, { version, error: `vitest exited with ${result.status} and wrote no report` });
+    return;
+  }
+  const report = JSON.parse(readFileSync(raw, 'utf8'));
+  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  const failed =
+    report.numFailedTests + brokenFiles + (result.status !== 0 && report.numFailedTests + brokenFiles === 0 ? 1 : 0);
+  // An empty run proves nothing: no test is a failure.
+  const empty = report.numPassedTests + failed === 0 ? 1 : 0;
+  record(step, report.numPassedTests, failed + empty, { version, exitCode: result.status, seconds });
+  console.log(`matrix: ${step}: ${version}, ${seconds} s`);
 }
