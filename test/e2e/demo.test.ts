@@ -66,6 +66,20 @@ it('pnpm demo runs the story end to end and exits 0 in under 20 s', async () => 
   expect(stdout).toMatch(/WWW-Authenticate: .*DPoP .*error="invalid_token"/);
   expect(stdout).toContain('GET /invoices/inv_1001 → 200, status open');
   expect(stdout).toContain('= the client key');
+  // Revocation (RFC 7009 at the authorization server, seen by the invoice API through RFC 7662
+  // introspection): an approved, bound, unexpired token is refused from its next request on.
+  expect(stdout).toContain(
+    'An approved, bound, still valid token is revoked at the authorization server, and refused',
+  );
+  expect(stdout).toMatch(/approved: an elevated token bound to the key, valid (29\d|300) s more, not used yet/);
+  expect(stdout).toContain('the client revokes it: POST /token/revocation (RFC 7009) → 200');
+  expect(stdout).toContain(
+    'the retry with it and a proof by the key: POST /invoices/inv_1003/refund → 401 The access token is not active',
+  );
+  const refusedAfter = /refused (\d+) ms after the revocation/.exec(stdout);
+  expect(refusedAfter).not.toBeNull();
+  expect(stdout).toContain("the authorization server's introspection (RFC 7662) answers active: false");
+  expect(stdout).toContain('GET /invoices/inv_1003 → 200, status open');
 
   // oidc-provider 8 supports every LTS line from 18 ("Hydrogen") on, so on any supported Node
   // it prints no runtime notice, and the demo configures everything it would otherwise warn

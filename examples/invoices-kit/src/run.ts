@@ -41,7 +41,10 @@ function buildGate(
   config: ExampleConfig,
 ): Gate<InvoiceAction> {
   return createGate({
-    actions: defineInvoiceActions({ refundRequiresDpop: config.refundRequiresDpop }),
+    actions: defineInvoiceActions({
+      refundRequiresDpop: config.refundRequiresDpop,
+      introspectRefund: config.introspectRefund,
+    }),
     // RFC 9449: htu is matched against AUDIENCE's origin (the default); proof jtis go to the replay store.
     ...(config.acceptDpop ? { dpop: { nonce: config.dpopNonce } } : {}),
     resource: audience,

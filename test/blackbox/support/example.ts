@@ -35,6 +35,7 @@ const CONTRACT_VARIABLES = [
   'INTROSPECTION_URL',
   'INTROSPECTION_CLIENT_ID',
   'INTROSPECTION_CLIENT_SECRET',
+  'INTROSPECT_REFUND',
 ];
 
 function environment(env: Record<string, string>): NodeJS.ProcessEnv {
