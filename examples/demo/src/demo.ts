@@ -20,7 +20,13 @@ import { startApi } from './api-process.js';
 import { ApproverDevice, type InboxApproval } from './approver-device.js';
 import { replayWithoutKey, sendWithKey } from './dpop.js';
 import { bold, cyan, detail, dim, green, red, say } from './narrate.js';
-import { INVOICE_API_CLIENT, introspectAsInvoiceApi, revokeAtAuthorizationServer } from './revocation.js';
+import { startRedis } from './redis.js';
+import {
+  fleetRevocationScene,
+  INVOICE_API_CLIENT,
+  introspectAsInvoiceApi,
+  revokeAtAuthorizationServer,
+} from './revocation.js';
 
 const interactive = process.argv.includes('--interactive');
 const started = Date.now();
@@ -43,6 +49,7 @@ const as = await startAuthorizationServer({
 });
 const issuer = new URL(as.issuer);
 const metadata = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
+const redis = await startRedis();
 const api = await startApi({
   PORT: String(port),
   HOST: '127.0.0.1',
@@ -56,6 +63,8 @@ const api = await startApi({
   INTROSPECTION_CLIENT_ID: INVOICE_API_CLIENT.clientId,
   INTROSPECTION_CLIENT_SECRET: INVOICE_API_CLIENT.clientSecret,
   INTROSPECT_REFUND: '1',
+  // The deny list every instance shares, when there is a Redis to keep it.
+  ...(redis === undefined ? {} : { REVOCATION_REDIS_URL: redis.url }),
 });
 const terminal = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
 
@@ -241,6 +250,8 @@ try {
     `GET /invoices/inv_1003 → ${untouched.status}, status ${((await untouched.json()) as { status?: string }).status}`,
   );
 
+  await fleetRevocationScene({ apiUrl: api.url, issuer: as.issuer, dpop, elevated, baseline, redisUrl: redis?.url });
+
   say('A refund the user does not approve ends cleanly');
   answer = 'deny';
   try {
@@ -257,4 +268,5 @@ try {
   terminal?.close();
   await api.stop();
   await as.close();
+  await redis?.stop();
 }

@@ -25,6 +25,12 @@ export interface ExampleConfig {
    * authorization server (RFC 7009) is refused.
    */
   readonly introspectRefund: boolean;
+  /**
+   * `REVOCATION_REDIS_URL` (beyond shared/invoice-api.md): a deny list on this Redis, shared by
+   * every instance, checked on every request; any process on it may revoke by jti, sub, client
+   * or grant. Every route then depends on that Redis (503 while it cannot answer).
+   */
+  readonly revocationRedisUrl: string | undefined;
 }
 
 export interface IntrospectionConfig {
@@ -104,6 +110,7 @@ export function readConfig(env: Env): ExampleConfig {
     refundRequiresDpop,
     introspection: introspectionConfig,
     introspectRefund,
+    revocationRedisUrl: url(env, 'REVOCATION_REDIS_URL', ['redis:', 'rediss:']),
   };
 }
 
