@@ -41,6 +41,7 @@ async function freePort(): Promise<number> {
 }
 
 const port = await freePort();
+const redisStarting = startRedis(); // meanwhile
 const audience = `http://127.0.0.1:${port}`;
 const as = await startAuthorizationServer({
   resources: { [audience]: invoiceScopes },
@@ -49,7 +50,7 @@ const as = await startAuthorizationServer({
 });
 const issuer = new URL(as.issuer);
 const metadata = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
-const redis = await startRedis();
+const redis = await redisStarting;
 const api = await startApi({
   PORT: String(port),
   HOST: '127.0.0.1',

@@ -44,6 +44,10 @@ export async function startRedis(): Promise<DemoRedis | undefined> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: 'ignore' },
   );
+  let failed = false;
+  child.once('error', () => {
+    failed = true; // could not be started (permissions): the demo goes on without it
+  });
   process.once('exit', () => child.kill('SIGKILL'));
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -54,7 +58,7 @@ export async function startRedis(): Promise<DemoRedis | undefined> {
   // Bounded: 5 s at most for it to accept connections.
   for (let attempt = 0; attempt < 100; attempt++) {
     if (await accepts(port)) return { url: `redis://127.0.0.1:${port}`, stop };
-    if (child.exitCode !== null) break;
+    if (failed || child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await stop();
