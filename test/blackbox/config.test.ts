@@ -22,6 +22,9 @@ describe.concurrent.each(EXAMPLES)('%s: configuration', (name) => {
     [{ PORT: '-1' }, 'PORT'],
     [{ AUDIENCE: 'nope' }, 'AUDIENCE'],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    // The examples' extensions beyond the contract (pnpm demo uses them).
+    [{ INTROSPECT_REFUND: '1' }, 'INTROSPECT_REFUND'],
+    [{ REVOCATION_REDIS_URL: 'http://127.0.0.1:6379' }, 'REVOCATION_REDIS_URL'],
   ])(
     '%j exits non-zero naming %s',
     async (env, variable) => {

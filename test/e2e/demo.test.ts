@@ -66,6 +66,29 @@ it('pnpm demo runs the story end to end and exits 0 in under 20 s', async () => 
   expect(stdout).toMatch(/WWW-Authenticate: .*DPoP .*error="invalid_token"/);
   expect(stdout).toContain('GET /invoices/inv_1001 → 200, status open');
   expect(stdout).toContain('= the client key');
+  // Revocation (RFC 7009 at the authorization server, seen by the invoice API through RFC 7662
+  // introspection): an approved, bound, unexpired token is refused from its next request on.
+  expect(stdout).toContain('An approved, bound, still valid token is revoked at the authorization server, and refused');
+  expect(stdout).toMatch(/approved: an elevated token bound to the key, valid (29\d|300) s more, not used yet/);
+  expect(stdout).toContain('the client revokes it: POST /token/revocation (RFC 7009) → 200');
+  expect(stdout).toContain(
+    'the retry with it and a proof by the key: POST /invoices/inv_1003/refund → 401 The access token is not active',
+  );
+  const refusedAfter = /refused (\d+) ms after the revocation/.exec(stdout);
+  expect(refusedAfter).not.toBeNull();
+  expect(stdout).toContain("the authorization server's introspection (RFC 7662) answers active: false");
+  expect(stdout).toContain('GET /invoices/inv_1003 → 200, status open');
+  // Revocation on the resource side: the deny list on Redis every instance shares (redis-server is
+  // required by the suites, see test/support/redis-server.ts), by sub, on a token still valid.
+  expect(stdout).toContain(
+    'The operator revokes every token alice was issued so far, on the deny list every API instance shares',
+  );
+  expect(stdout).toMatch(
+    /alice's elevated token \(valid \d+ s more\) with a proof by the key: GET \/invoices\/inv_1001 → 200/,
+  );
+  expect(stdout).toContain("revoke({ sub: 'alice' }) on the shared RedisRevocationStore → done");
+  expect(stdout).toMatch(/the same request again → 401 The access token was revoked, \d+ ms after the revocation/);
+  expect(stdout).toContain("the client's own baseline token (sub invoice-app) is untouched: GET /invoices → 200");
 
   // oidc-provider 8 supports every LTS line from 18 ("Hydrogen") on, so on any supported Node
   // it prints no runtime notice, and the demo configures everything it would otherwise warn

@@ -24,9 +24,19 @@ const MAX_ENTRIES = 10_000;
  */
 const GRACE_MS = 60_000;
 
-export function createMemoryAdapter(): AdapterFactory {
+/** The adapter factory, plus a second name for a stored entry (see `alias`). */
+export interface MemoryAdapterFactory extends AdapterFactory {
+  /**
+   * Lets `find(alias)` on `model` answer the entry stored under `id`, for as long as that entry
+   * lives: destroying the entry (a revocation) ends the alias too.
+   */
+  alias(model: string, alias: string, id: string): void;
+}
+
+export function createMemoryAdapter(): MemoryAdapterFactory {
   const entries = new Map<string, Entry>();
   const index = new Map<string, string>(); // `uid:…` / `userCode:…` → model key
+  const aliases = new Map<string, string>(); // `model:alias` → model key
   const grants = new Map<string, Set<string>>(); // grantId → model keys
 
   const live = (key: string | undefined): AdapterPayload | undefined => {
@@ -49,7 +59,7 @@ export function createMemoryAdapter(): AdapterFactory {
     while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
   };
 
-  return (model: string): Adapter => {
+  const factory = (model: string): Adapter => {
     const keyOf = (id: string) => `${model}:${id}`;
     return {
       async upsert(id, payload, expiresIn) {
@@ -63,7 +73,7 @@ export function createMemoryAdapter(): AdapterFactory {
           grants.set(payload.grantId, members);
         }
       },
-      find: async (id) => live(keyOf(id)),
+      find: async (id) => live(aliases.get(keyOf(id)) ?? keyOf(id)),
       findByUid: async (uid) => live(index.get(`uid:${uid}`)),
       findByUserCode: async (userCode) => live(index.get(`userCode:${userCode}`)),
       async consume(id) {
@@ -79,4 +89,10 @@ export function createMemoryAdapter(): AdapterFactory {
       },
     };
   };
+  return Object.assign(factory, {
+    alias(model: string, alias: string, id: string) {
+      aliases.set(`${model}:${alias}`, `${model}:${id}`);
+      while (aliases.size > MAX_ENTRIES) aliases.delete(aliases.keys().next().value as string);
+    },
+  });
 }

@@ -58,6 +58,18 @@ export interface AuthorizationServerOptions {
    * DPoP itself is always on: a token request with a proof gets a token bound to its key.
    */
   readonly dpopNonces?: boolean;
+  /**
+   * Resource servers that may introspect (RFC 7662, `client_secret_basic`) the tokens issued for
+   * their resource, e.g. to see a revocation (RFC 7009). Default none.
+   */
+  readonly resourceServers?: readonly ResourceServerClient[];
+}
+
+export interface ResourceServerClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The resource identifier it serves (a key of `resources`). */
+  readonly resource: string;
 }
 
 export interface ServiceClient {
@@ -81,6 +93,13 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const clientId = options.clientId ?? 'invoice-app';
   const clientSecret = options.clientSecret ?? randomUUID();
   const pollInterval = options.pollInterval ?? 1;
+  for (const server of options.resourceServers ?? []) {
+    if (server.clientId === clientId || !server.clientSecret || options.resources[server.resource] === undefined) {
+      throw new TypeError(
+        `resourceServers: "${server.clientId}" needs its own client id, a secret, and a resource listed in resources`,
+      );
+    }
+  }
   for (const service of options.serviceClients ?? []) {
     if (service.clientId === clientId || !service.clientSecret) {
       throw new TypeError(
@@ -128,6 +147,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     elevatedTtl: options.elevatedTtl ?? 300,
     approvalTtl: options.approvalTtl ?? 120,
     dpopNonces: options.dpopNonces ?? false,
+    introspectors: new Map((options.resourceServers ?? []).map((server) => [server.clientId, server.resource])),
     clients: [
       {
         client_id: clientId,
@@ -145,6 +165,15 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         response_types: [],
         redirect_uris: [],
         token_endpoint_auth_method: 'client_secret_post' as const,
+      })),
+      // A resource server gets no tokens; it only asks about them.
+      ...(options.resourceServers ?? []).map((server) => ({
+        client_id: server.clientId,
+        client_secret: server.clientSecret,
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic' as const,
       })),
     ],
     admitBackchannelRequest(accountId, client) {

@@ -16,6 +16,7 @@ import {
   rawAuthorizationDetails,
   requestedAuthorizationDetails,
 } from './authorization-details.js';
+import { recordIssuedJwts } from './issued-jwts.js';
 
 export const MFA = 'urn:actiongate:mfa';
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
@@ -49,6 +50,8 @@ export interface ProviderSettings {
   readonly admitBackchannelRequest: (accountId: string, clientId: string) => void;
   /** RFC 9449 §8: require a nonce of the server's in every DPoP proof at the token endpoint. */
   readonly dpopNonces: boolean;
+  /** Client id → the resource it serves: it may introspect (RFC 7662) the tokens for that resource only. */
+  readonly introspectors: ReadonlyMap<string, string>;
 }
 
 /** RFC 9396 types this server knows, each with its own check beyond the common fields. */
@@ -72,8 +75,9 @@ export function createProvider(settings: ProviderSettings): Provider {
       AUTHORIZATION_DETAILS_TYPES,
       settings.authorizationDetailsTypes.get(ctx.oidc.client?.clientId ?? '') ?? [],
     );
+  const adapter = createMemoryAdapter();
   const configuration: Configuration = {
-    adapter: createMemoryAdapter(),
+    adapter,
     clients: settings.clients,
     jwks: { keys: settings.keys as never },
     // Koa signs the provider's cookies with these; a fresh secret per server, as the demo keeps no state.
@@ -116,8 +120,18 @@ export function createProvider(settings: ProviderSettings): Provider {
         ...(settings.dpopNonces ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
       },
       clientCredentials: { enabled: true },
-      introspection: { enabled: false },
-      revocation: { enabled: false },
+      // RFC 7662: a resource server learns whether a token is still active, e.g. after RFC 7009
+      // revoked it; it may ask about the tokens for its own resource only.
+      introspection: {
+        enabled: true,
+        allowedPolicy(_ctx, client, token) {
+          const resource = settings.introspectors.get(client.clientId);
+          const audience = (token as { aud?: string | string[] }).aud;
+          return resource !== undefined && (Array.isArray(audience) ? audience : [audience]).includes(resource);
+        },
+      },
+      // RFC 7009: a client revokes its own tokens (oidc-provider refuses another client's).
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         // CIBA: the token is for the resource named in the backchannel request.
@@ -170,5 +184,7 @@ export function createProvider(settings: ProviderSettings): Provider {
       },
     },
   };
-  return new Provider(settings.issuer, configuration);
+  const provider = new Provider(settings.issuer, configuration);
+  recordIssuedJwts(provider, adapter);
+  return provider;
 }

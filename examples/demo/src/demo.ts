@@ -5,7 +5,9 @@
  * approves there over HTTP (automatically, or asked on the terminal with --interactive);
  * a short-lived elevated token makes the refund succeed; its replay is refused; a denied
  * approval ends cleanly. Every token is bound to the client's DPoP key (RFC 9449), and refunds
- * accept only bound tokens: an attacker who copies the elevated token cannot use it.
+ * accept only bound tokens: an attacker who copies the elevated token cannot use it. An approved,
+ * bound, still valid elevated token revoked at the authorization server (RFC 7009) is refused by
+ * the invoice API from its next request on, which it learns through introspection (RFC 7662).
  */
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
@@ -18,6 +20,13 @@ import { startApi } from './api-process.js';
 import { ApproverDevice, type InboxApproval } from './approver-device.js';
 import { replayWithoutKey, sendWithKey } from './dpop.js';
 import { bold, cyan, detail, dim, green, red, say } from './narrate.js';
+import { startRedis } from './redis.js';
+import {
+  fleetRevocationScene,
+  INVOICE_API_CLIENT,
+  introspectAsInvoiceApi,
+  revokeAtAuthorizationServer,
+} from './revocation.js';
 
 const interactive = process.argv.includes('--interactive');
 const started = Date.now();
@@ -32,8 +41,16 @@ async function freePort(): Promise<number> {
 }
 
 const port = await freePort();
+const redisStarting = startRedis(); // meanwhile
 const audience = `http://127.0.0.1:${port}`;
-const as = await startAuthorizationServer({ resources: { [audience]: invoiceScopes } });
+const as = await startAuthorizationServer({
+  resources: { [audience]: invoiceScopes },
+  // The invoice API may ask (RFC 7662) about the tokens for its resource.
+  resourceServers: [{ ...INVOICE_API_CLIENT, resource: audience }],
+});
+const issuer = new URL(as.issuer);
+const metadata = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
+const redis = await redisStarting;
 const api = await startApi({
   PORT: String(port),
   HOST: '127.0.0.1',
@@ -42,6 +59,13 @@ const api = await startApi({
   AUDIENCE: audience,
   ACCEPT_DPOP: '1',
   REFUND_REQUIRES_DPOP: '1',
+  // A refund's token is also checked at the authorization server, so a revocation there counts.
+  INTROSPECTION_URL: metadata.introspection_endpoint as string,
+  INTROSPECTION_CLIENT_ID: INVOICE_API_CLIENT.clientId,
+  INTROSPECTION_CLIENT_SECRET: INVOICE_API_CLIENT.clientSecret,
+  INTROSPECT_REFUND: '1',
+  // The deny list every instance shares, when there is a Redis to keep it.
+  ...(redis === undefined ? {} : { REVOCATION_REDIS_URL: redis.url }),
 });
 const terminal = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
 
@@ -94,8 +118,6 @@ async function attackerScene(token: string, client: { dpop: oauth.DPoPHandle; ba
 
 try {
   say(`An authorization server (${as.issuer}) and the Express invoice API (${api.url}) are up`);
-  const issuer = new URL(as.issuer);
-  const metadata = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
   const client = { client_id: as.clientId };
   const clientAuth = oauth.ClientSecretPost(as.clientSecret);
   // RFC 9449: the client's key; WebCrypto will not export its private half, so it cannot be copied.
@@ -139,6 +161,10 @@ try {
     allowInsecureRequests: true,
   });
   let attacked = false;
+  /** Set for the scene where the client revokes its elevated token between approval and use. */
+  let revokeBeforeUse = false;
+  let revokedAt = 0;
+  let revokedToken = '';
   const stepUpFetch = createStepUpFetch({
     getToken: () => ({ accessToken: baseline, tokenType: 'DPoP' }),
     dpop: { keyPair },
@@ -154,6 +180,18 @@ try {
       if (!attacked) {
         attacked = true;
         await attackerScene(token.accessToken, { dpop, baseline });
+      }
+      if (revokeBeforeUse) {
+        const claims = decodeJwt(token.accessToken);
+        detail(
+          `approved: an elevated token bound to the key, valid ${Number(claims.exp) - Math.floor(Date.now() / 1000)} s more, not used yet`,
+        );
+        await revokeAtAuthorizationServer(metadata, client, clientAuth, token.accessToken);
+        revokedAt = performance.now();
+        revokedToken = token.accessToken;
+        detail(
+          `the client revokes it: POST ${new URL(metadata.revocation_endpoint as string).pathname} (RFC 7009) → 200`,
+        );
       }
       return token;
     },
@@ -192,6 +230,29 @@ try {
     `POST /invoices/inv_1001/refund → ${red(String(replay.status))} ${findChallenge(replay.headers, 'DPoP')?.errorDescription}`,
   );
 
+  say('An approved, bound, still valid token is revoked at the authorization server, and refused');
+  detail(dim('say the client suspects its host (key and all): it revokes the token it holds for inv_1003'));
+  revokeBeforeUse = true;
+  const revoked = await stepUpFetch(`${api.url}/invoices/inv_1003/refund`, { method: 'POST' });
+  const refusedAfter = performance.now() - revokedAt;
+  revokeBeforeUse = false;
+  detail(
+    `the retry with it and a proof by the key: POST /invoices/inv_1003/refund → ${red(String(revoked.status))} ${findChallenge(revoked.headers, 'DPoP')?.errorDescription}`,
+  );
+  detail(
+    `refused ${bold(`${refusedAfter.toFixed(0)} ms`)} after the revocation (the invoice API introspects refund tokens; an answer it cached is kept at most 10 s)`,
+  );
+  const active = await introspectAsInvoiceApi(metadata, revokedToken);
+  detail(
+    `what the invoice API learnt: the authorization server's introspection (RFC 7662) answers ${bold(`active: ${active}`)}`,
+  );
+  const untouched = await sendWithKey(dpop, baseline, 'GET', `${api.url}/invoices/inv_1003`);
+  detail(
+    `GET /invoices/inv_1003 → ${untouched.status}, status ${((await untouched.json()) as { status?: string }).status}`,
+  );
+
+  await fleetRevocationScene({ apiUrl: api.url, issuer: as.issuer, dpop, elevated, baseline, redisUrl: redis?.url });
+
   say('A refund the user does not approve ends cleanly');
   answer = 'deny';
   try {
@@ -208,4 +269,5 @@ try {
   terminal?.close();
   await api.stop();
   await as.close();
+  await redis?.stop();
 }

@@ -5,9 +5,12 @@ export const MFA = 'urn:actiongate:mfa';
 
 /**
  * The invoice API's actions, declared once (shared/invoice-api.md, "Routes and actions");
- * `refundRequiresDpop`: a refund accepts only DPoP-bound tokens ("Sender-constrained and opaque tokens").
+ * `refundRequiresDpop`: a refund accepts only DPoP-bound tokens ("Sender-constrained and opaque tokens");
+ * `introspectRefund`: a refund's JWT is introspected too (beyond the contract, for `pnpm demo`).
  */
-export function defineInvoiceActions(options: { readonly refundRequiresDpop?: boolean } = {}) {
+export function defineInvoiceActions(
+  options: { readonly refundRequiresDpop?: boolean; readonly introspectRefund?: boolean } = {},
+) {
   return defineActions({
     'invoices.list': { scopes: ['invoices:read'] },
     'invoices.read': { scopes: ['invoices:read'] },
@@ -26,6 +29,9 @@ export function defineInvoiceActions(options: { readonly refundRequiresDpop?: bo
       singleUse: true,
       // RFC 9449: only a token bound to the client's key, with a proof of that key, may refund.
       ...(options.refundRequiresDpop === true ? { requireDpop: true } : {}),
+      // RFC 7662: the refund's JWT is also checked at the authorization server, so a token it
+      // revoked (RFC 7009) is refused here (the examples' extension INTROSPECT_REFUND).
+      ...(options.introspectRefund === true ? { introspect: true } : {}),
     },
   });
 }

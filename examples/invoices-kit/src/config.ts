@@ -19,6 +19,18 @@ export interface ExampleConfig {
   readonly refundRequiresDpop: boolean;
   /** RFC 7662: set together (all three or none); a token that is not a JWT is checked there. */
   readonly introspection: IntrospectionConfig | undefined;
+  /**
+   * `INTROSPECT_REFUND` (beyond shared/invoice-api.md; needs the introspection variables): a
+   * refund's JWT is checked at the introspection endpoint too, so that a token revoked at the
+   * authorization server (RFC 7009) is refused.
+   */
+  readonly introspectRefund: boolean;
+  /**
+   * `REVOCATION_REDIS_URL` (beyond shared/invoice-api.md): a deny list on this Redis, shared by
+   * every instance, checked on every request; any process on it may revoke by jti, sub, client
+   * or grant. Every route then depends on that Redis (503 while it cannot answer).
+   */
+  readonly revocationRedisUrl: string | undefined;
 }
 
 export interface IntrospectionConfig {
@@ -79,6 +91,13 @@ export function readConfig(env: Env): ExampleConfig {
   const dpopNonce = read(env, 'DPOP_NONCE') !== undefined;
   const refundRequiresDpop = read(env, 'REFUND_REQUIRES_DPOP') !== undefined;
   const acceptDpop = read(env, 'ACCEPT_DPOP') !== undefined || dpopNonce || refundRequiresDpop;
+  const introspectionConfig = introspection(env);
+  const introspectRefund = read(env, 'INTROSPECT_REFUND') !== undefined;
+  if (introspectRefund && introspectionConfig === undefined)
+    throw new ExampleConfigError(
+      'INTROSPECT_REFUND',
+      'needs INTROSPECTION_URL, INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET',
+    );
   return {
     port,
     host,
@@ -89,7 +108,9 @@ export function readConfig(env: Env): ExampleConfig {
     acceptDpop,
     dpopNonce,
     refundRequiresDpop,
-    introspection: introspection(env),
+    introspection: introspectionConfig,
+    introspectRefund,
+    revocationRedisUrl: url(env, 'REVOCATION_REDIS_URL', ['redis:', 'rediss:']),
   };
 }
 

@@ -4,8 +4,8 @@
  */
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGate, type Gate, type ReplayStore } from '@actiongate/core';
-import { RedisReplayStore } from '@actiongate/redis';
+import { createGate, type Gate, type ReplayStore, type RevocationStore } from '@actiongate/core';
+import { RedisReplayStore, RedisRevocationStore } from '@actiongate/redis';
 import { defineInvoiceActions, type InvoiceAction } from './actions.js';
 import { type ExampleConfig, ExampleConfigError, readConfig } from './config.js';
 import { InvoiceStore } from './invoices.js';
@@ -39,9 +39,15 @@ function buildGate(
   issuer: { readonly issuer: string; readonly jwksUri: string },
   replayStore: ReplayStore | undefined,
   config: ExampleConfig,
+  revocation: RevocationStore | undefined,
 ): Gate<InvoiceAction> {
   return createGate({
-    actions: defineInvoiceActions({ refundRequiresDpop: config.refundRequiresDpop }),
+    // A deny list shared by every instance (REVOCATION_REDIS_URL), checked on every request.
+    ...(revocation === undefined ? {} : { revocation }),
+    actions: defineInvoiceActions({
+      refundRequiresDpop: config.refundRequiresDpop,
+      introspectRefund: config.introspectRefund,
+    }),
     // RFC 9449: htu is matched against AUDIENCE's origin (the default); proof jtis go to the replay store.
     ...(config.acceptDpop ? { dpop: { nonce: config.dpopNonce } } : {}),
     resource: audience,
@@ -94,12 +100,17 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
 
   let gate: Gate<InvoiceAction>;
   let redis: RedisReplayStore | undefined;
+  let revocation: RedisRevocationStore | undefined;
   try {
     redis =
       config.redisUrl === undefined
         ? undefined
         : new RedisReplayStore({ url: config.redisUrl, readyTimeout: REDIS_READY_TIMEOUT_MS });
-    gate = buildGate(audience, issuer, redis, config);
+    revocation =
+      config.revocationRedisUrl === undefined
+        ? undefined
+        : new RedisRevocationStore({ url: config.revocationRedisUrl, readyTimeout: REDIS_READY_TIMEOUT_MS });
+    gate = buildGate(audience, issuer, redis, config, revocation);
   } catch (error) {
     server.close();
     fail(error instanceof Error ? error.message : String(error));
@@ -113,6 +124,11 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
   if (redis !== undefined && !(await redis.ready())) {
     process.stderr.write(
       `warning: REDIS_URL: no answer from Redis (refused, or silent for ${REDIS_READY_TIMEOUT_MS} ms); single-use routes answer 503 until it answers\n`,
+    );
+  }
+  if (revocation !== undefined && !(await revocation.ready())) {
+    process.stderr.write(
+      `warning: REVOCATION_REDIS_URL: no answer from Redis (refused, or silent for ${REDIS_READY_TIMEOUT_MS} ms); every guarded route answers 503 until it answers\n`,
     );
   }
   process.stdout.write(`listening on ${origin}\n`);

@@ -150,9 +150,13 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
     );
   }
 
-  function refused(name: N, refusal: Parameters<typeof renderForMcp>[1]): McpRefusal {
+  function refused(
+    name: N,
+    refusal: Parameters<typeof renderForMcp>[1],
+    scheme: 'bearer' | 'dpop' = 'bearer',
+  ): McpRefusal {
     const table = tables.get(name)?.refusals as RefusalTable;
-    const rendered = renderForMcp(table, refusal);
+    const rendered = renderForMcp(table, refusal, scheme);
     return {
       allow: false,
       status: rendered.status,
@@ -221,20 +225,30 @@ export function createMcpGuard<N extends string>(options: McpGuardOptions<N>): M
       body: request.body,
     };
     const name = actionFor(message);
+    // DPoP on: the gate allows only what it accepted, a DPoP token among them.
+    const extraction = extractToken(facts, { allowBodyToken: false, allowQueryToken: false, acceptDpop: true });
+    // RFC 9449 §7.1: a refusal's error goes in the challenge of the scheme the request used
+    // (a gate without DPoP offers Bearer alone, and the rendering ignores this).
+    const scheme = extraction.scheme === 'dpop' ? 'dpop' : 'bearer';
+    const own =
+      name === undefined || name === config.connect ? undefined : (tables.get(name)?.prepared as PreparedAction<N>);
+    // RFC 6750 §3.1: Bearer is no method of a DPoP-only tool, whatever the token: the tool's own
+    // decision answers dpop_required at once, before the baseline looks at the token.
+    if (own !== undefined && scheme === 'bearer' && 'token' in extraction && own.action.requireDpop) {
+      const decided = await gate.decide(own, facts);
+      if (!decided.allow) return refused(own.action.name, decided, scheme);
+    }
     const base = await gate.decide(connect, facts);
     // A tool call short of the baseline is short of the tool's action too: its 403 names the
     // baseline and the tool's scopes, the complete set, since MCP clients replace their scopes
     // with the challenge's (a 401 names the baseline whatever the table, see challenges.ts).
-    if (!base.allow) return refused(name ?? config.connect, base);
+    if (!base.allow) return refused(name ?? config.connect, base, scheme);
     let decision = base;
-    if (name !== undefined && name !== config.connect) {
-      const entry = tables.get(name)?.prepared as PreparedAction<N>;
-      const own = await gate.decide(entry, facts);
-      if (!own.allow) return refused(name, own);
-      decision = own;
+    if (own !== undefined) {
+      const decided = await gate.decide(own, facts);
+      if (!decided.allow) return refused(own.action.name, decided, scheme);
+      decision = decided;
     }
-    // DPoP on: the gate allowed, so a DPoP token was accepted by it.
-    const extraction = extractToken(facts, { allowBodyToken: false, allowQueryToken: false, acceptDpop: true });
     // Unreachable after an allow (the gate accepts header tokens only, see options.ts); fail closed.
     if (!('token' in extraction)) return refused(config.connect, gate.renderRefusal('internal_error'));
     return {

@@ -35,6 +35,8 @@ const CONTRACT_VARIABLES = [
   'INTROSPECTION_URL',
   'INTROSPECTION_CLIENT_ID',
   'INTROSPECTION_CLIENT_SECRET',
+  'INTROSPECT_REFUND',
+  'REVOCATION_REDIS_URL',
 ];
 
 function environment(env: Record<string, string>): NodeJS.ProcessEnv {

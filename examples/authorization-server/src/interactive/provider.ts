@@ -1,7 +1,7 @@
 /**
  * The oidc-provider configuration of the interactive demo server: OAuth 2.1 authorization code
- * with PKCE S256, open RFC 7591 registration, one RFC 8707 resource, RFC 9068 JWT access tokens,
- * and step-up scopes that only a fresh second factor in the same interaction can obtain.
+ * with PKCE S256, open RFC 7591 registration, one RFC 8707 resource, RFC 9068 JWT access tokens
+ * (bound to the client's key when it sends a DPoP proof, RFC 9449), and step-up scopes that only a fresh second factor in the same interaction can obtain.
  */
 import { randomBytes } from 'node:crypto';
 import Provider, { type Configuration, errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
@@ -138,6 +138,10 @@ export function createInteractiveProvider(settings: InteractiveProviderSettings)
     },
     features: {
       devInteractions: { enabled: false },
+      // RFC 9449: a token request with a DPoP proof gets tokens bound to the proof's key
+      // (`token_type` DPoP, `cnf.jkt` in the JWT; a public client's refresh token too, §5); an
+      // authorization request may pin the key with `dpop_jkt` (§10). Without a proof, Bearer.
+      dPoP: { enabled: true },
       introspection: { enabled: false },
       revocation: { enabled: true },
       userinfo: { enabled: false },

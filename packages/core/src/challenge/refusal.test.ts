@@ -202,6 +202,19 @@ describe('challenges for Bearer and DPoP (RFC 9449 §7.1)', () => {
       `DPoP realm="invoices", error="invalid_dpop_proof", algs="ES256 EdDSA", ${RM}, error_description="The DPoP proof is missing or not valid for this request"`,
     );
   });
+
+  it('takes the scheme used and DPoP-only from the requirement (renderRefusal for adapters that re-render)', () => {
+    expect(buildRefusal('token_expired', both, { used: 'dpop' }).headers['www-authenticate']).toBe(
+      `${BEARER}, DPoP realm="invoices", error="invalid_token", algs="ES256 EdDSA", ${RM}, error_description="The access token expired"`,
+    );
+    expect(buildRefusal('token_expired', both, { used: 'dpop', dpopOnly: true }).headers['www-authenticate']).toBe(
+      `DPoP realm="invoices", error="invalid_token", algs="ES256 EdDSA", ${RM}, error_description="The access token expired"`,
+    );
+    // A gate without DPoP offers Bearer alone, whatever the requirement says.
+    expect(buildRefusal('token_expired', options, { used: 'dpop', dpopOnly: true }).headers['www-authenticate']).toBe(
+      invalidToken('The access token expired'),
+    );
+  });
 });
 
 describe('refusal descriptions', () => {

@@ -66,6 +66,13 @@ export interface ChallengeRequirement {
   /** RFC 9470 §3. */
   readonly acrValues?: readonly string[] | undefined;
   readonly maxAge?: number | undefined;
+  /**
+   * Where the gate offers both schemes: the one the request used, whose challenge alone carries
+   * `error` (RFC 9449 §7.1). Default: the rendering's own (`bearer`).
+   */
+  readonly used?: 'bearer' | 'dpop' | undefined;
+  /** The action accepts DPoP-bound tokens only (`requireDpop`): only the `DPoP` challenge is offered. */
+  readonly dpopOnly?: boolean | undefined;
 }
 
 export function buildRefusal(
@@ -82,8 +89,10 @@ export function buildRefusal(
   } else if (status !== 500) {
     // RFC 6750 §3: every 400, 401 and 403 of a protected resource carries a challenge, one per
     // scheme offered (RFC 9449 §7.1), in one field separated by ", " (RFC 9110 §11.6.1).
-    const schemes = options.schemes ?? 'bearer';
-    const used = schemes === 'dpop' ? 'dpop' : schemes === 'bearer' ? 'bearer' : (options.used ?? 'bearer');
+    const offered = options.schemes ?? 'bearer';
+    const schemes = offered === 'both' && requirement?.dpopOnly === true ? 'dpop' : offered;
+    const used =
+      schemes === 'dpop' ? 'dpop' : schemes === 'bearer' ? 'bearer' : (requirement?.used ?? options.used ?? 'bearer');
     const withError: ChallengeParams = {
       realm: options.realm,
       error,
