@@ -22,6 +22,9 @@ export async function createApp({ gate, store }: ExampleSetup, serverFactory?: F
   app.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
   // RFC 6750 §2.2 form bodies: Fastify parses only JSON by default.
   await app.register(formbody);
+  // Any other body (none at all, sent chunked, or another type) is read within bodyLimit and
+  // ignored, as Express and Koa do, instead of Fastify's 415 for a bodiless POST.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
   // Registered (and awaited) before the routes: its onRoute hook then checks each action name.
   await app.register(actiongate(gate).plugin);
 
