@@ -15,7 +15,10 @@ declare module '@actiongate/fastify' {
 
 const notFound = { error: 'not_found', error_description: 'No such invoice' };
 
-export async function createApp({ gate, store }: ExampleSetup, serverFactory?: FastifyServerFactory): Promise<FastifyInstance> {
+export async function createApp(
+  { gate, store }: ExampleSetup,
+  serverFactory?: FastifyServerFactory,
+): Promise<FastifyInstance> {
   const app = Fastify(serverFactory === undefined ? {} : { serverFactory });
   // Fastify reads no GET body; the contract refuses an access_token in any body (RFC 6750 §2.2
   // forbids the body method on GET), so GET bodies are parsed too, and met by the guard.
@@ -36,10 +39,14 @@ export async function createApp({ gate, store }: ExampleSetup, serverFactory?: F
     reply.code(202).send({ export_id: `exp_${crypto.randomUUID()}` }),
   );
 
-  app.get<{ Params: { id: string } }>('/invoices/:id', { config: { action: 'invoices.read' } }, async (request, reply) => {
-    const invoice = store.get(request.params.id);
-    return invoice === undefined ? reply.code(404).send(notFound) : invoice;
-  });
+  app.get<{ Params: { id: string } }>(
+    '/invoices/:id',
+    { config: { action: 'invoices.read' } },
+    async (request, reply) => {
+      const invoice = store.get(request.params.id);
+      return invoice === undefined ? reply.code(404).send(notFound) : invoice;
+    },
+  );
 
   app.delete<{ Params: { id: string } }>(
     '/invoices/:id',

@@ -9,6 +9,9 @@ dpopAdapterSuite((gate) => {
   // The suite wants a listener now; Fastify is ready by the time the first request is served.
   const ready = listener();
   return (req, res) => {
-    ready.then((handle) => handle(req, res), (error: unknown) => res.destroy(error as Error));
+    ready.then(
+      (handle) => handle(req, res),
+      (error: unknown) => res.destroy(error as Error),
+    );
   };
 });

@@ -11,7 +11,10 @@ import { createTestIssuer, ISSUER, RESOURCE, type TestIssuer } from '../../core/
 import { createTestApp } from '../test/listener.js';
 import { actiongate } from './index.js';
 
-const actions = defineActions({ read: { scopes: ['invoices:read'] }, once: { scopes: ['invoices:read'], singleUse: true } });
+const actions = defineActions({
+  read: { scopes: ['invoices:read'] },
+  once: { scopes: ['invoices:read'], singleUse: true },
+});
 let issuer: TestIssuer;
 beforeAll(async () => {
   issuer = await createTestIssuer();
@@ -152,10 +155,15 @@ describe('route config at declaration', () => {
   it('under a prefix, refuses to serve the metadata at a path no challenge names, and the metadata plugin serves it at the root', async () => {
     const gate = actiongate(gateOf());
     const wrong = createTestApp();
-    wrong.app.register(async (scope) => {
-      await scope.register(gate.plugin);
-    }, { prefix: '/v1' });
-    await expect(wrong.app.ready()).rejects.toThrow(/option "metadata" cannot serve the RFC 9728 document under the prefix "\/v1"/);
+    wrong.app.register(
+      async (scope) => {
+        await scope.register(gate.plugin);
+      },
+      { prefix: '/v1' },
+    );
+    await expect(wrong.app.ready()).rejects.toThrow(
+      /option "metadata" cannot serve the RFC 9728 document under the prefix "\/v1"/,
+    );
 
     const { app, listener } = createTestApp();
     await app.register(gate.metadata);

@@ -62,7 +62,9 @@ describe.each(['config.action', 'preHandler'] as const)('guarded by %s', (style)
 
   it('runs the route with the AuthInfo when allowed', async () => {
     const token = await issuer.mint({ scope: 'invoices:read' });
-    const reply = await request(await server()).get('/invoices/inv_1001').set('authorization', `Bearer ${token}`);
+    const reply = await request(await server())
+      .get('/invoices/inv_1001')
+      .set('authorization', `Bearer ${token}`);
     expect(reply.status).toBe(200);
     expect(reply.headers['cache-control']).toBeUndefined();
     expect(reply.body).toEqual({ id: 'inv_1001', sub: 'user-1', action: 'read', scopes: ['invoices:read'] });
@@ -124,7 +126,9 @@ describe.each(['config.action', 'preHandler'] as const)('guarded by %s', (style)
 
   it('refuses a token without the scope with 403 insufficient_scope naming it', async () => {
     const token = await issuer.mint({ scope: 'invoices:read' });
-    const reply = await request(await server()).post('/refund').set('authorization', `Bearer ${token}`);
+    const reply = await request(await server())
+      .post('/refund')
+      .set('authorization', `Bearer ${token}`);
     expect(reply.status).toBe(403);
     expect(reply.headers['www-authenticate']).toBe(
       `Bearer realm="r", error="insufficient_scope", scope="payments:refund", ${RM}, error_description="The access token lacks the scopes this action requires"`,
@@ -183,15 +187,23 @@ describe.each(['config.action', 'preHandler'] as const)('guarded by %s', (style)
   it('refuses a token in a form or JSON body with 400 once parsed; without @fastify/formbody, 415', async () => {
     handled = 0;
     const token = await issuer.mint({ scope: 'payments:refund' });
-    const form = await request(await server()).post('/refund').type('form').send({ access_token: token });
+    const form = await request(await server())
+      .post('/refund')
+      .type('form')
+      .send({ access_token: token });
     expect(form.status).toBe(400);
     expect(form.headers['www-authenticate']).toBe(
       challenge('invalid_request', 'Access tokens are not accepted in the request body'),
     );
-    const json = await request(await server()).post('/refund').send({ access_token: token });
+    const json = await request(await server())
+      .post('/refund')
+      .send({ access_token: token });
     expect(json.status).toBe(400);
     // Fastify parses no form without @fastify/formbody: the request has no token, and the guard says so first.
-    const unparsed = await request(await server({}, false)).post('/refund').type('form').send({ access_token: token });
+    const unparsed = await request(await server({}, false))
+      .post('/refund')
+      .type('form')
+      .send({ access_token: token });
     expect(unparsed.status).toBe(401);
     expect(unparsed.headers['www-authenticate']).toBe(`Bearer realm="r", ${RM}`);
     // With a valid header, Fastify's own 415 stands: never the handler, never a 500.
@@ -211,7 +223,12 @@ describe.each(['config.action', 'preHandler'] as const)('guarded by %s', (style)
     const refund = await issuer.mint({ scope: 'payments:refund' });
     expect((await request(on).post('/refund').type('form').send({ access_token: refund })).status).toBe(200);
     expect(
-      (await request(on).post('/refund').set('content-type', 'application/x-www-form-urlencoded; charset=utf-8').send(`access_token=${refund}`)).status,
+      (
+        await request(on)
+          .post('/refund')
+          .set('content-type', 'application/x-www-form-urlencoded; charset=utf-8')
+          .send(`access_token=${refund}`)
+      ).status,
     ).toBe(200);
     expect((await request(on).post('/refund').send({ access_token: refund })).status).toBe(400);
     const both = await request(on).post(`/refund?access_token=${refund}`).set('authorization', `Bearer ${refund}`);

@@ -30,7 +30,9 @@ describe.each(['config.action', 'preHandler'] as const)('hostile requests to a r
     app.post(
       '/export',
       {
-        ...(style === 'config.action' ? { config: { action: 'export' as const } } : { preHandler: requireAction('export') }),
+        ...(style === 'config.action'
+          ? { config: { action: 'export' as const } }
+          : { preHandler: requireAction('export') }),
         // The route's own error handler still sees the body errors the guard let stand.
         errorHandler: (error, _request, reply) => {
           routeErrors.push((error as { code?: string }).code ?? 'none');
@@ -42,7 +44,14 @@ describe.each(['config.action', 'preHandler'] as const)('hostile requests to a r
         return { exported: true };
       },
     );
-    app.post('/limited', { onRequest: async () => Promise.reject(Object.assign(new Error('slow down'), { statusCode: 429 })), config: { action: 'export' as const } }, async () => ({ ran: true }));
+    app.post(
+      '/limited',
+      {
+        onRequest: async () => Promise.reject(Object.assign(new Error('slow down'), { statusCode: 429 })),
+        config: { action: 'export' as const },
+      },
+      async () => ({ ran: true }),
+    );
     return listener();
   }
   const bearer = async () => `Bearer ${await issuer.mint({ scope: 'invoices:export' })}`;
@@ -51,31 +60,38 @@ describe.each(['config.action', 'preHandler'] as const)('hostile requests to a r
     ['JSON that does not parse', 'application/json', '{not json', 400],
     ['an empty JSON body', 'application/json', '', 400],
     ['a body over bodyLimit', 'application/json', JSON.stringify({ pad: 'x'.repeat(4096) }), 413],
-    ['a type no parser takes', 'text/plain', 'access_token=abc', 415],
-    ['a malformed content type', 'application/json; charset', '{}', 415],
-  ])('%s: the guard answers first (401), then with a valid token Fastify’s own %i, never the handler', async (_, type, body, status) => {
-    handled = 0;
-    routeErrors.length = 0;
-    const app = await server();
-    const anonymous = await request(app).post('/export').set('content-type', type).send(body);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers['www-authenticate']).toBe(MISSING);
-    expect(anonymous.headers['cache-control']).toBe('no-store');
-    expect(anonymous.body).toEqual({ error_description: 'A bearer access token is required' });
-    const bad = await request(app).post('/export').set('content-type', type).set('authorization', 'Bearer a b').send(body);
-    expect(bad.status).toBe(400);
-    expect(bad.body.error).toBe('invalid_request');
-    const authorised = await request(app)
-      .post('/export')
-      .set('content-type', type)
-      .set('authorization', await bearer())
-      .send(body);
-    expect(authorised.status).toBe(status);
-    expect(authorised.headers['www-authenticate']).toBeUndefined();
-    expect(authorised.body.code).toMatch(/^FST_ERR_CTP_/);
-    expect(routeErrors).toEqual([authorised.body.code]);
-    expect(handled).toBe(0);
-  });
+    ['a type no parser takes', 'application/xml', '<access_token>abc</access_token>', 415],
+    ['a malformed content type', 'nonsense', '{}', 415],
+  ])(
+    '%s: the guard answers first (401), then with a valid token Fastify’s own error, never the handler',
+    async (_, type, body, status) => {
+      handled = 0;
+      routeErrors.length = 0;
+      const app = await server();
+      const anonymous = await request(app).post('/export').set('content-type', type).send(body);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers['www-authenticate']).toBe(MISSING);
+      expect(anonymous.headers['cache-control']).toBe('no-store');
+      expect(anonymous.body).toEqual({ error_description: 'A bearer access token is required' });
+      const bad = await request(app)
+        .post('/export')
+        .set('content-type', type)
+        .set('authorization', 'Bearer a b')
+        .send(body);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error).toBe('invalid_request');
+      const authorised = await request(app)
+        .post('/export')
+        .set('content-type', type)
+        .set('authorization', await bearer())
+        .send(body);
+      expect(authorised.status).toBe(status);
+      expect(authorised.headers['www-authenticate']).toBeUndefined();
+      expect(authorised.body.code).toMatch(/^FST_ERR_CTP_/);
+      expect(routeErrors).toEqual([authorised.body.code]);
+      expect(handled).toBe(0);
+    },
+  );
 
   it('an error raised before the body (an onRequest hook) stays the app’s: no refusal in its place', async () => {
     const reply = await request(await server()).post('/limited');

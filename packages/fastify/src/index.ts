@@ -73,7 +73,10 @@ export function actiongate<N extends string>(gate: Gate<N>, options: FastifyAdap
   }
   const { onRefusal = 'respond' } = options;
   if (onRefusal !== 'respond' && onRefusal !== 'error' && typeof onRefusal !== 'function') {
-    throw new ConfigurationError('onRefusal', 'must be "respond", "error" or a function (refusal, request, reply) => void');
+    throw new ConfigurationError(
+      'onRefusal',
+      'must be "respond", "error" or a function (refusal, request, reply) => void',
+    );
   }
   const settings = { onRefusal };
   return {

@@ -77,12 +77,16 @@ export function createPlugin<N extends string>(
    */
   function guardConfigured(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
     const action = (request.routeOptions.config as { action?: unknown }).action;
-    if (action === undefined) return done();
+    if (action === undefined) {
+      done();
+      return;
+    }
     let decide: Decider;
     try {
       decide = deciderFor(action, `config.action of ${request.method} ${request.routeOptions.url}`);
     } catch (error) {
-      return done(asError(error));
+      done(asError(error));
+      return;
     }
     decide(request, reply).then(
       (allowed) => {
