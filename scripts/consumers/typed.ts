@@ -4,14 +4,11 @@
 import { findBearerChallenge } from '@actiongate/client';
 import { type AuthInfo, createGate, type Decision, defineActions } from '@actiongate/core';
 import { actiongate as expressGate } from '@actiongate/express';
-import { actiongate as fastifyGate } from '@actiongate/fastify';
 import { actiongate as koaGate } from '@actiongate/koa';
 import { createMcpGuard, type McpAuthInfo, type McpDecision } from '@actiongate/mcp';
 import { RedisReplayStore } from '@actiongate/redis';
 
 import express = require('express');
-
-import { fastify as Fastify } from 'fastify';
 
 import Koa = require('koa');
 
@@ -41,18 +38,6 @@ express().get('/invoices', requireAction('invoices.read'), (req, res) => {
 const koa = koaGate(gate);
 new Koa().use(koa.requireAction('invoices.read')).use((ctx) => {
   ctx.body = { sub: koa.getAuthOrThrow(ctx).claims.sub };
-});
-
-const fastifyApp = Fastify();
-const fastifyGuard = fastifyGate(gate);
-fastifyApp.register(fastifyGuard.plugin);
-fastifyApp.get('/invoices', { config: { action: 'invoices.read' } }, async (request) => {
-  const auth: AuthInfo<string> | undefined = request.actionAuth;
-  return { sub: auth?.claims.sub };
-});
-fastifyApp.get('/hooked', { preHandler: fastifyGuard.requireAction('invoices.read') }, async (request) => {
-  const auth: AuthInfo<'invoices.read'> = fastifyGuard.getAuthOrThrow(request);
-  return { sub: auth.claims.sub };
 });
 
 export const scope: readonly string[] | undefined = findBearerChallenge('Bearer scope="a b"')?.scope;

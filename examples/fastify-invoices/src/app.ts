@@ -7,7 +7,7 @@ import type { ExampleSetup, InvoiceAction } from '@actiongate-examples/invoices-
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
 
-declare module '@actiongate/fastify' {
+declare module 'fastify' {
   interface ActionGateRegistry {
     action: InvoiceAction;
   }

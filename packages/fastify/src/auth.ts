@@ -14,24 +14,26 @@ export interface AuthCarrier {
 }
 
 /**
- * The action names `request.actionAuth` and route `config.action` are typed by: `string` unless the
- * app names them by augmenting {@link ActionGateRegistry}.
- */
-export type RegisteredAction = ActionGateRegistry extends { readonly action: infer N extends string } ? N : string;
-
-/**
- * Augment it to type `config.action` and `request.actionAuth` by the app's declared actions:
+ * The action names `request.actionAuth` and route `config.action` are typed by: `string` unless
+ * the app names them by augmenting `ActionGateRegistry` in the `fastify` module:
  *
  * ```ts
- * declare module '@actiongate/fastify' {
+ * declare module 'fastify' {
  *   interface ActionGateRegistry { action: 'invoices.read' | 'invoices.refund' }
  * }
  * ```
+ *
+ * The registry lives in Fastify's module rather than this package's, so that the ES module and
+ * CommonJS declarations of this package, both seen by a mixed project, read the same one.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: an interface the app augments (declaration merging).
-export interface ActionGateRegistry {}
+export type RegisteredAction = import('fastify').ActionGateRegistry extends { readonly action: infer N extends string }
+  ? N
+  : string;
 
 declare module 'fastify' {
+  /** Augment it with `action: <your action names>` to type `config.action` and `request.actionAuth`. */
+  // biome-ignore lint/suspicious/noEmptyInterface: an interface the app augments (declaration merging).
+  interface ActionGateRegistry {}
   interface FastifyRequest {
     /**
      * The `AuthInfo` of a request that actiongate allowed (route `config.action` or

@@ -57,6 +57,10 @@ describe('encapsulation', () => {
     const token = await issuer.mint({ scope: 'invoices:read' });
     const allowed = await request(listener).get('/child').set('authorization', `Bearer ${token}`);
     expect(allowed.body).toEqual({ name: 'child', guarded: true });
+    // Fastify's not-found route runs the scope's hooks too: it stays a 404.
+    const missing = await request(listener).get('/nowhere');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['www-authenticate']).toBeUndefined();
   });
 
   it('leaves a sibling scope and the parent untouched: their config.action means nothing to Fastify', async () => {

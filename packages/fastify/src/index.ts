@@ -12,7 +12,7 @@ import type { RefusalHook } from './refusal.js';
 
 // Defined once in the core, so that every adapter (and each module format) throws the same classes.
 export { ActionRefusedError, MissingAuthError, RefusalHookError } from '@actiongate/core';
-export { type ActionGateRegistry, getAuth, getAuthOrThrow, type RegisteredAction } from './auth.js';
+export { getAuth, getAuthOrThrow, type RegisteredAction } from './auth.js';
 export { requestFacts } from './facts.js';
 export type { ActionGuard } from './guard.js';
 export type { ActionGatePluginOptions } from './plugin.js';

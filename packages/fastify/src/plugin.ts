@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
 import fp from 'fastify-plugin';
 import { armRoute, asError, createDecider, type Decider, type GuardSettings, guardIn } from './guard.js';
 import { declareMetadataRoute } from './metadata.js';
+import { routeConfig } from './route-config.js';
 
 /** Options of `fastify.register(gate.plugin, options)`. */
 export interface ActionGatePluginOptions {
@@ -76,7 +77,7 @@ export function createPlugin<N extends string>(
    * undeclared then fails closed with a 500).
    */
   function guardConfigured(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
-    const action = (request.routeOptions.config as { action?: unknown }).action;
+    const action = routeConfig(request)?.action;
     if (action === undefined) {
       done();
       return;
