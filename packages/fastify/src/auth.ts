@@ -32,7 +32,6 @@ export type RegisteredAction = import('fastify').ActionGateRegistry extends { re
 
 declare module 'fastify' {
   /** Augment it with `action: <your action names>` to type `config.action` and `request.actionAuth`. */
-  // biome-ignore lint/suspicious/noEmptyInterface: an interface the app augments (declaration merging).
   interface ActionGateRegistry {}
   interface FastifyRequest {
     /**
