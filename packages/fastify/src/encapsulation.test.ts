@@ -81,6 +81,23 @@ describe('encapsulation', () => {
     const reply = await request(await listener()).get('/early');
     expect(reply.status).toBe(401);
   });
+
+  it('fails closed (500, never the handler) on an undeclared name no onRoute hook could check', async () => {
+    const { plugin } = actiongate(gateOf());
+    const { app, listener } = createTestApp();
+    let ran = false;
+    app.register(plugin);
+    app.get('/typo', { config: { action: 'raed' } }, async () => {
+      ran = true;
+      return { ran };
+    });
+    const served = await listener();
+    const token = await issuer.mint({ scope: 'invoices:read' });
+    const reply = await request(served).get('/typo').set('authorization', `Bearer ${token}`);
+    expect(reply.status).toBe(500);
+    expect(reply.text).toBe('{"error_description":"The request could not be authorized"}');
+    expect(ran).toBe(false);
+  });
 });
 
 describe('route config at declaration', () => {

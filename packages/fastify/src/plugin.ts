@@ -4,7 +4,7 @@
  * routes of that scope and of its children are guarded by their `config.action`, a sibling
  * scope's routes are not touched.
  */
-import { ConfigurationError, type Gate, type PreparedAction, UnknownActionError } from '@actiongate/core';
+import { ConfigurationError, type Gate, type PreparedAction, REFUSALS, UnknownActionError } from '@actiongate/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { armRoute, asError, createDecider, type Decider, type GuardSettings, guardIn } from './guard.js';
@@ -21,6 +21,7 @@ export interface ActionGatePluginOptions {
 }
 
 const SCOPE = Symbol.for('actiongate.fastify.scope');
+const INTERNAL_ERROR = JSON.stringify({ error_description: REFUSALS.internal_error.description });
 const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler'] as const;
 
 function describeRoute(routeOptions: RouteOptions): string {
@@ -86,7 +87,9 @@ export function createPlugin<N extends string>(
     try {
       decide = deciderFor(action, `config.action of ${request.method} ${request.routeOptions.url}`);
     } catch (error) {
-      done(asError(error));
+      // A programming error, for the logs; the client gets the core's fixed 500, not the route's names.
+      request.log.error({ err: error }, 'actiongate: a route names an undeclared action');
+      reply.code(500).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(INTERNAL_ERROR);
       return;
     }
     decide(request, reply).then(
