@@ -103,13 +103,29 @@ function settingsFrom(options: HonoAdapterOptions<string | false>): Settings {
   return { variable, onRefusal, maxBodyBytes };
 }
 
+/**
+ * The raw header list, where the runtime keeps one: `@hono/node-server` passes the Node request
+ * as `c.env.incoming`, whose `rawHeaders` has each repeated field as sent. Elsewhere (Bun, Deno,
+ * Workers) only `Headers` exists, and its joined values are split back.
+ */
+function rawHeadersOf(env: unknown): readonly string[] | undefined {
+  const incoming = typeof env === 'object' && env !== null ? (env as { incoming?: unknown }).incoming : undefined;
+  const raw =
+    typeof incoming === 'object' && incoming !== null ? (incoming as { rawHeaders?: unknown }).rawHeaders : undefined;
+  return Array.isArray(raw) ? (raw as string[]) : undefined;
+}
+
 function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, settings: Settings): MiddlewareHandler {
   const { variable, onRefusal, maxBodyBytes } = settings;
   const factsOptions = { maxBodyBytes };
   return async function requireAction(c, next) {
     let facts: Awaited<ReturnType<typeof webRequestFacts>>;
     try {
-      facts = await webRequestFacts(c.req.raw, { ...factsOptions, params: c.req.param() as Record<string, string> });
+      facts = await webRequestFacts(c.req.raw, {
+        ...factsOptions,
+        params: c.req.param() as Record<string, string>,
+        rawHeaders: rawHeadersOf(c.env),
+      });
     } catch (error) {
       // A body too large or cut short is answered; one the app read first is its bug (a 500 it sees).
       if (error instanceof RequestBodyError && error.status !== 500) return requestBodyErrorResponse(error);
