@@ -12,4 +12,6 @@ exercise('CommonJS', {
   jose: require('jose'),
   Express: require('express'),
   Koa: require('koa'),
+  hono: require('@actiongate/hono'),
+  Hono: require('hono').Hono,
 });
