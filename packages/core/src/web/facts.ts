@@ -35,7 +35,7 @@ export const DEFAULT_MAX_BODY_BYTES = 102_400;
  * `request.url` always is) has a path starting at the first `/` after the authority, so it is
  * split without parsing it again; anything else goes through `URL`.
  */
-function pathAndQuery(href: string): { path: string; query: string } {
+export function pathAndQuery(href: string): { path: string; query: string } {
   const authority = href.startsWith('https://') ? 8 : href.startsWith('http://') ? 7 : -1;
   const start = authority === -1 ? -1 : href.indexOf('/', authority);
   if (start === -1) {
