@@ -4,15 +4,12 @@
 import { findBearerChallenge } from '@actiongate/client';
 import { type AuthInfo, createGate, type Decision, defineActions } from '@actiongate/core';
 import { actiongate as expressGate } from '@actiongate/express';
-import { actiongate as honoGate } from '@actiongate/hono';
 import { actiongate as koaGate } from '@actiongate/koa';
 import { createMcpGuard, type McpAuthInfo, type McpDecision } from '@actiongate/mcp';
 import { RedisReplayStore } from '@actiongate/redis';
 
 import express = require('express');
 import Koa = require('koa');
-
-import { Hono } from 'hono';
 
 const actions = defineActions({ 'invoices.read': { scopes: ['invoices:read'] } });
 const gate = createGate({
@@ -40,12 +37,6 @@ express().get('/invoices', requireAction('invoices.read'), (req, res) => {
 const koa = koaGate(gate);
 new Koa().use(koa.requireAction('invoices.read')).use((ctx) => {
   ctx.body = { sub: koa.getAuthOrThrow(ctx).claims.sub };
-});
-
-const guarded = honoGate(gate);
-new Hono().get('/invoices', guarded.requireAction('invoices.read'), (c) => {
-  const auth: AuthInfo<'invoices.read'> = c.get('auth');
-  return c.json({ sub: auth.claims.sub });
 });
 
 export const scope: readonly string[] | undefined = findBearerChallenge('Bearer scope="a b"')?.scope;
