@@ -119,6 +119,7 @@ export {
   metadataResponse,
   RequestBodyError,
   type RequestBodyErrorCode,
+  rawCredentialFields,
   refusalResponse,
   requestBodyErrorResponse,
   type WebDecision,

@@ -87,6 +87,10 @@ describe('hostile requests first', () => {
       expect(raw.status, JSON.stringify(values)).toBe(400);
       expect(JSON.parse(raw.body).error_description).toBe('The request has more than one Authorization header');
     }
+    // On Node the raw header list is read: one field holding ", " is malformed, not a repeat.
+    const single = await sendRawAuthorization(listener, '/invoices/inv_1', [`Bearer ${token}, Bearer ${token}`]);
+    expect(single.status).toBe(400);
+    expect(JSON.parse(single.body).error_description).toBe('The Authorization header is not valid Bearer credentials');
     expect(handled).toBe(0);
     expect((await sendRawAuthorization(listener, '/invoices/inv_1', [`Bearer ${token}`])).status).toBe(200);
   });

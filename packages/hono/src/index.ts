@@ -15,7 +15,7 @@ import {
   webRequestFacts,
 } from '@actiongate/core';
 import type { Context, Env, Input, MiddlewareHandler } from 'hono';
-import { AUTH, type AuthCarrier, getAuth, getAuthOrThrow } from './auth.js';
+import { AUTH, getAuth, getAuthOrThrow, type SymbolVariables } from './auth.js';
 import { metadataMiddleware } from './metadata.js';
 import { handOver, type RefusalHook, refusalError } from './refusal.js';
 
@@ -103,13 +103,29 @@ function settingsFrom(options: HonoAdapterOptions<string | false>): Settings {
   return { variable, onRefusal, maxBodyBytes };
 }
 
+/**
+ * The raw header list, where the runtime keeps one: `@hono/node-server` passes the Node request
+ * as `c.env.incoming`, whose `rawHeaders` has each repeated field as sent. Elsewhere (Bun, Deno,
+ * Workers) only `Headers` exists, and its joined values are split back.
+ */
+function rawHeadersOf(env: unknown): readonly string[] | undefined {
+  const incoming = typeof env === 'object' && env !== null ? (env as { incoming?: unknown }).incoming : undefined;
+  const raw =
+    typeof incoming === 'object' && incoming !== null ? (incoming as { rawHeaders?: unknown }).rawHeaders : undefined;
+  return Array.isArray(raw) ? (raw as string[]) : undefined;
+}
+
 function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, settings: Settings): MiddlewareHandler {
   const { variable, onRefusal, maxBodyBytes } = settings;
   const factsOptions = { maxBodyBytes };
   return async function requireAction(c, next) {
     let facts: Awaited<ReturnType<typeof webRequestFacts>>;
     try {
-      facts = await webRequestFacts(c.req.raw, { ...factsOptions, params: c.req.param() as Record<string, string> });
+      facts = await webRequestFacts(c.req.raw, {
+        ...factsOptions,
+        params: c.req.param() as Record<string, string>,
+        rawHeaders: rawHeadersOf(c.env),
+      });
     } catch (error) {
       // A body too large or cut short is answered; one the app read first is its bug (a 500 it sees).
       if (error instanceof RequestBodyError && error.status !== 500) return requestBodyErrorResponse(error);
@@ -121,7 +137,7 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
       if (onRefusal === 'error') throw refusalError(decision);
       return handOver(decision, c, onRefusal);
     }
-    (c as unknown as AuthCarrier)[AUTH] = decision.auth;
+    (c as unknown as SymbolVariables).set(AUTH, decision.auth);
     if (variable !== false) c.set(variable as never, decision.auth as never);
     await next();
     // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer, whatever it is.

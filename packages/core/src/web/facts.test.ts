@@ -68,6 +68,19 @@ describe('webRequestFacts: hostile requests first', () => {
     ).toBe('authorization_repeated');
   });
 
+  it('with the raw header list, one field holding ", " is malformed and two fields are a repeat, as on Node', async () => {
+    const one = request('/invoices', { headers: [['authorization', `Bearer ${token}, Bearer ${token}`]] });
+    const facts = await webRequestFacts(one, { rawHeaders: ['Authorization', `Bearer ${token}, Bearer ${token}`] });
+    expect(facts.authorization).toBe(`Bearer ${token}, Bearer ${token}`);
+    const decision = await gate.decide('read', facts);
+    expect(decision.allow === false && decision.code).toBe('authorization_malformed');
+    const rawTwo = ['authorization', `Bearer ${token}`, 'Authorization', `Bearer ${token}`, 'DPoP', 'a', 'dpop', 'b'];
+    expect(await webRequestFacts(one, { rawHeaders: rawTwo })).toMatchObject({
+      authorization: [`Bearer ${token}`, `Bearer ${token}`],
+      dpop: ['a', 'b'],
+    });
+  });
+
   it('a repeated DPoP field is seen as a repeat', async () => {
     const facts = await webRequestFacts(
       request('/invoices', {

@@ -6,7 +6,7 @@ import { ConfigurationError } from '../errors.js';
 import { accessTokenParameter } from '../extract/index.js';
 import type { RequestFacts } from '../facts.js';
 import { bodyKind, parseForm, parseJson, readBoundedBody } from './body.js';
-import { credentialFields } from './headers.js';
+import { credentialFields, rawCredentialFields } from './headers.js';
 
 /** Options of {@link webRequestFacts}. */
 export interface WebRequestFactsOptions {
@@ -19,6 +19,12 @@ export interface WebRequestFactsOptions {
   readonly maxBodyBytes?: number;
   /** The URL to read the path and query from, when it is not `request.url` (a rewrite, a mount). */
   readonly url?: string | URL;
+  /**
+   * The request's raw header list (`[name, value, …]`, as Node's `rawHeaders`) when the runtime
+   * keeps one, as `@hono/node-server` does: `Authorization` and `DPoP` are then read from it,
+   * each repeat as sent, instead of undoing the join of `Headers`.
+   */
+  readonly rawHeaders?: readonly string[];
 }
 
 /** The default of {@link WebRequestFactsOptions.maxBodyBytes}. */
@@ -29,7 +35,7 @@ export const DEFAULT_MAX_BODY_BYTES = 102_400;
  * `request.url` always is) has a path starting at the first `/` after the authority, so it is
  * split without parsing it again; anything else goes through `URL`.
  */
-function pathAndQuery(href: string): { path: string; query: string } {
+export function pathAndQuery(href: string): { path: string; query: string } {
   const authority = href.startsWith('https://') ? 8 : href.startsWith('http://') ? 7 : -1;
   const start = authority === -1 ? -1 : href.indexOf('/', authority);
   if (start === -1) {
@@ -76,12 +82,14 @@ export async function webRequestFacts(request: Request, options: WebRequestFacts
     options.url === undefined ? request.url : new URL(options.url, request.url).href,
   );
   const headers = request.headers;
+  const raw = options.rawHeaders;
   const method = request.method;
   const facts = {
     method,
     path,
-    authorization: credentialFields(headers, 'authorization'),
-    dpop: credentialFields(headers, 'dpop'),
+    authorization:
+      raw === undefined ? credentialFields(headers, 'authorization') : rawCredentialFields(raw, 'authorization'),
+    dpop: raw === undefined ? credentialFields(headers, 'dpop') : rawCredentialFields(raw, 'dpop'),
     queryAccessToken: queryAccessToken(query),
     params: options.params,
   };

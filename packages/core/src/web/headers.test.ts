@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyDecisionHeaders, credentialFields } from './headers.js';
+import { applyDecisionHeaders, credentialFields, rawCredentialFields } from './headers.js';
 
 const joined = (name: string, values: string[]): Headers => {
   const headers = new Headers();
@@ -27,6 +27,21 @@ describe('credentialFields', () => {
     ]);
   });
 
+  it('a comma without the space Headers joins with is one malformed field, not a repeat', () => {
+    expect(credentialFields(new Headers({ authorization: 'Bearer a,b' }), 'authorization')).toBe('Bearer a,b');
+  });
+
+  it('a copied Headers (trimmed again) still shows an empty repeat', () => {
+    for (const values of [
+      ['Bearer x', ''],
+      ['', ''],
+      ['', 'Bearer x'],
+    ]) {
+      const copy = new Request('https://api.test/', { headers: joined('authorization', values) }).headers;
+      expect(credentialFields(copy, 'authorization'), JSON.stringify(values)).toEqual(values);
+    }
+  });
+
   it('repeated DPoP proofs are split too', () => {
     expect(credentialFields(joined('DPoP', ['x.y.z', 'x.y.z']), 'dpop')).toEqual(['x.y.z', 'x.y.z']);
   });
@@ -35,6 +50,16 @@ describe('credentialFields', () => {
     expect(credentialFields(new Headers({ authorization: 'Bearer abc' }), 'authorization')).toBe('Bearer abc');
     expect(credentialFields(new Headers(), 'authorization')).toBeUndefined();
     expect(credentialFields(new Headers({ authorization: '' }), 'authorization')).toBe('');
+  });
+});
+
+describe('rawCredentialFields', () => {
+  it('reads each field as sent, whatever its case, and tells one field with ", " from a repeat', () => {
+    const raw = ['Host', 'h', 'Authorization', 'Bearer a, Bearer b', 'dpop', 'p1', 'DPoP', 'p2', 'authorization', ''];
+    expect(rawCredentialFields(raw, 'authorization')).toEqual(['Bearer a, Bearer b', '']);
+    expect(rawCredentialFields(raw, 'dpop')).toEqual(['p1', 'p2']);
+    expect(rawCredentialFields(['AUTHORIZATION', 'Bearer x'], 'authorization')).toBe('Bearer x');
+    expect(rawCredentialFields(['Host', 'h', 'authorization'], 'authorization')).toBeUndefined();
   });
 });
 

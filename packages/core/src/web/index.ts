@@ -5,5 +5,5 @@
 export { type BodyKind, RequestBodyError, type RequestBodyErrorCode } from './body.js';
 export { decideRequest, type WebDecision } from './decide.js';
 export { DEFAULT_MAX_BODY_BYTES, type WebRequestFactsOptions, webRequestFacts } from './facts.js';
-export { applyDecisionHeaders, credentialFields } from './headers.js';
+export { applyDecisionHeaders, credentialFields, rawCredentialFields } from './headers.js';
 export { isMetadataRequest, metadataResponse, refusalResponse, requestBodyErrorResponse } from './response.js';

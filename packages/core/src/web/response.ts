@@ -3,10 +3,10 @@
  * read. Web APIs only, so they serve `Bun.serve`, `Deno.serve`, Workers and Next.js alike.
  */
 
-import { targetsPath } from '../adapter/request-target.js';
 import type { Refusal } from '../challenge/refusal.js';
 import type { Gate } from '../gate/index.js';
 import type { RequestBodyError } from './body.js';
+import { pathAndQuery } from './facts.js';
 
 const JSON_TYPE = 'application/json';
 
@@ -33,7 +33,10 @@ export function metadataResponse(gate: Pick<Gate<string>, 'metadata'>): Response
  * `gate.metadataPath` (§3.1: from the origin's root, whatever the app's own routing).
  */
 export function isMetadataRequest(gate: Pick<Gate<string>, 'metadataPath'>, request: Request): boolean {
-  return (request.method === 'GET' || request.method === 'HEAD') && targetsPath(request.url, gate.metadataPath);
+  // Every request of an app passes here: the path is cut from `request.url`, not parsed again.
+  return (
+    (request.method === 'GET' || request.method === 'HEAD') && pathAndQuery(request.url).path === gate.metadataPath
+  );
 }
 
 /**
