@@ -1,7 +1,8 @@
 /** The benchmark table, the goals, and docs/benchmarks.md. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
+import type { FrameworkResult, Spread } from './inprocess.js';
 import type { Measurement } from './load.js';
 
 export interface Row extends Measurement {
@@ -80,4 +81,34 @@ export function goals(rows: readonly Row[]): string[] {
 export function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+}
+
+/** The 1, 5 and 15 minute load averages: the machine is shared, so every figure carries them. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' / ');
+}
+
+const us = (s: Spread | undefined) =>
+  s === undefined ? '' : `${fmt(s.median, 2)} [${fmt(s.p25, 2)}, ${fmt(s.p75, 2)}]`;
+
+/** The in-process table: µs per request and paired differences, median [25th, 75th percentile]. */
+export function inProcessTable(results: readonly FrameworkResult[]): string {
+  const lines = [
+    '| framework | bare µs/req | noop-sync − bare | noop − bare | **actiongate − noop** (goal ≤ 3) | actiongate − bare | bare ÷ actiongate | 10,000 tokens cycled: actiongate − noop | 10,000 tokens, first pass µs/req (actiongate / noop) | heap growth |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    if (!r.available) {
+      lines.push(`| ${r.framework} | adapter not available | | | | | | | | |`);
+      continue;
+    }
+    const p = r.pairs ?? {};
+    const d = r.distinct;
+    lines.push(
+      `| ${r.framework} | ${us(r.perRequest?.bare)} | ${us(p['noop-sync − bare'])} | ${us(p['noop − bare'])} | **${us(p['actiongate − noop'])}** | ${us(p['actiongate − bare'])} | ${r.ratioToBare ? `${fmt(r.ratioToBare.median, 3)}×` : ''} | ${us(d?.cycled)} | ${d ? `${fmt(d.firstPass.actiongate, 1)} / ${fmt(d.firstPass.noop, 1)}` : ''} | ${d?.heapGrowthMiB === undefined ? '' : `${fmt(d.heapGrowthMiB, 1)} MiB`} |`,
+    );
+  }
+  return lines.join('\n');
 }
