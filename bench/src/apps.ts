@@ -8,6 +8,8 @@
  *   so that actiongate − noop is the adapter's and the core's own work;
  * - `noop-sync`: the cheapest middleware the framework allows (a plain synchronous `next()`),
  *   so that noop − noop-sync is the cost of the async shape itself;
+ * - `noop-facts`: the noop, also building the adapter's request facts (Express, Koa): noop-facts − noop
+ *   is what reading the request costs, actiongate − noop-facts what the gate's decision costs;
  * - `actiongate`: the adapter, token cache on (or off with `actiongate-nocache`);
  * - `peer`: the library users would pick instead, checking the same scope.
  *
@@ -15,8 +17,8 @@
  */
 import type { RequestListener } from 'node:http';
 import { createGate, defineActions, type Gate } from '@actiongate/core';
-import { actiongate as expressGate } from '@actiongate/express';
-import { actiongate as koaGate } from '@actiongate/koa';
+import { requestFacts as expressFacts, actiongate as expressGate } from '@actiongate/express';
+import { requestFacts as koaFacts, actiongate as koaGate } from '@actiongate/koa';
 import Router from '@koa/router';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
@@ -27,7 +29,15 @@ import koaJwt from 'koa-jwt';
 export const BODY = JSON.stringify({
   invoices: [{ id: 'inv_1001', customer: 'Acme Corp', amount: 150, currency: 'EUR' }],
 });
-export const VARIANTS = ['bare', 'noop-sync', 'noop', 'actiongate', 'actiongate-nocache', 'peer'] as const;
+export const VARIANTS = [
+  'bare',
+  'noop-sync',
+  'noop',
+  'noop-facts',
+  'actiongate',
+  'actiongate-nocache',
+  'peer',
+] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export interface AppConfig {
@@ -66,11 +76,11 @@ export const noopDecide = async (_facts: unknown) => ALLOW;
 const AUTH = Symbol.for('actiongate.auth');
 
 /** The adapter's shape (packages/express/src/index.ts) with nothing decided. */
-function expressNoop(): RequestHandler {
+function expressNoop(facts: boolean): RequestHandler {
   return async function requireAction(req: Request, _res: Response, next: NextFunction): Promise<void> {
     let decision: typeof ALLOW;
     try {
-      decision = await noopDecide(req);
+      decision = await noopDecide(facts ? expressFacts(req) : req);
     } catch (error) {
       return next(error);
     }
@@ -84,7 +94,8 @@ export function expressApp(variant: Variant, config: AppConfig): RequestListener
   const guard: RequestHandler[] = {
     bare: () => [],
     'noop-sync': () => [(_req: Request, _res: Response, next: NextFunction) => next()],
-    noop: () => [expressNoop()],
+    noop: () => [expressNoop(false)],
+    'noop-facts': () => [expressNoop(true)],
     actiongate: () => [expressGate(makeGate(config)).requireAction('invoices.list')],
     'actiongate-nocache': () => [expressGate(makeGate(config, false)).requireAction('invoices.list')],
     peer: () => [
@@ -100,9 +111,9 @@ export function expressApp(variant: Variant, config: AppConfig): RequestListener
 }
 
 /** The adapter's shape (packages/koa/src/index.ts) with nothing decided. */
-function koaNoop(): Koa.Middleware {
+function koaNoop(facts: boolean): Koa.Middleware {
   return async function requireAction(ctx, next) {
-    const decision = await noopDecide(ctx);
+    const decision = await noopDecide(facts ? koaFacts(ctx) : ctx);
     (ctx as unknown as Record<symbol, unknown>)[AUTH] = decision.auth;
     ctx.state.auth = decision.auth;
     await next();
@@ -115,7 +126,8 @@ export function koaApp(variant: Variant, config: AppConfig): Koa {
   const guard: Koa.Middleware[] = {
     bare: () => [],
     'noop-sync': () => [(_ctx: Koa.Context, next: Koa.Next) => next()],
-    noop: () => [koaNoop()],
+    noop: () => [koaNoop(false)],
+    'noop-facts': () => [koaNoop(true)],
     actiongate: () => [koaGate(makeGate(config)).requireAction('invoices.list') as Koa.Middleware],
     'actiongate-nocache': () => [koaGate(makeGate(config, false)).requireAction('invoices.list') as Koa.Middleware],
     peer: () => [

@@ -27,6 +27,7 @@ type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unkn
 export async function fastifyApp(variant: Variant, config: AppConfig): Promise<FastifyInstance | undefined> {
   const app = Fastify();
   let preHandler: PreHandler | ((r: FastifyRequest, p: FastifyReply, done: () => void) => void) | undefined;
+  if (variant === 'noop-facts') return undefined; // Express and Koa only
   if (variant === 'noop-sync') preHandler = (_request, _reply, done) => done();
   else if (variant === 'noop')
     preHandler = async function requireAction(request: FastifyRequest) {
@@ -70,6 +71,7 @@ export async function honoApp(variant: Variant, config: AppConfig): Promise<Hono
   const json = { 'content-type': 'application/json' };
   let guard: MiddlewareHandler | undefined;
   // Hono has no synchronous middleware: `next()` returns a promise, so the cheapest is returning it.
+  if (variant === 'noop-facts') return undefined; // Express and Koa only
   if (variant === 'noop-sync') guard = (_c, next) => next();
   else if (variant === 'noop')
     guard = async function requireAction(c, next) {

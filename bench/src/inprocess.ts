@@ -12,6 +12,7 @@
  *
  * Run with --expose-gc (the pnpm script does) for the heap figures.
  */
+import { createHook } from 'node:async_hooks';
 import { writeFileSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -36,6 +37,8 @@ const FRAMEWORKS = ['express', 'koa', 'fastify', 'hono'].filter(
   (name) => args.only === undefined || args.only.split(',').includes(name),
 );
 const PAIRED: readonly Variant[] = ['bare', 'noop-sync', 'noop', 'actiongate'];
+// Where the adapter's own facts can be built without it (Express, Koa): the decomposition.
+const WITH_FACTS: readonly Variant[] = ['bare', 'noop-sync', 'noop', 'noop-facts', 'actiongate'];
 const AUDIENCE = 'https://invoices.bench';
 const log = (line: string) => args.quiet || process.stderr.write(`${line}\n`);
 
@@ -86,6 +89,26 @@ async function batch(send: Send, tokens: readonly string[], count: number, start
   return (user + system) / count;
 }
 
+/**
+ * Promises created per request (async_hooks), the driver's included: unlike time, a count that
+ * load on the machine cannot blur, so a change of shape shows even when its time is in the noise.
+ */
+async function promisesPerRequest(send: Send, token: string): Promise<number> {
+  let promises = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') promises++;
+    },
+  });
+  hook.enable();
+  try {
+    for (let i = 0; i < 200; i++) await send(token);
+  } finally {
+    hook.disable();
+  }
+  return promises / 200;
+}
+
 const quantile = (sorted: readonly number[], q: number) => {
   const at = (sorted.length - 1) * q;
   const low = Math.floor(at);
@@ -109,6 +132,8 @@ export interface FrameworkResult {
   readonly perRequest?: Record<string, Spread>;
   /** Paired differences in µs per request, e.g. `actiongate-noop`. */
   readonly pairs?: Record<string, Spread>;
+  /** Promises created per request, per variant (the driver's included). */
+  readonly promises?: Record<string, number>;
   /** bare µs / actiongate µs per round: the in-process throughput ratio. */
   readonly ratioToBare?: Spread;
   readonly distinct?: {
@@ -132,7 +157,8 @@ async function measure(
 ): Promise<FrameworkResult> {
   const heapBefore = heapMiB();
   const sends = new Map<Variant, Send>();
-  for (const variant of PAIRED) {
+  const variants = framework === 'express' || framework === 'koa' ? WITH_FACTS : PAIRED;
+  for (const variant of variants) {
     const send = await sender(framework, variant, config);
     if (send === undefined) return { framework, available: false };
     sends.set(variant, send);
@@ -140,10 +166,12 @@ async function measure(
   // Warm-up (JIT, the gate's first key set fetch and verification), then the batch size for BATCH_MS.
   for (const send of sends.values()) await batch(send, single, 2000);
   const count = Math.max(16, Math.round((BATCH_MS * 1000) / (await batch(sends.get('bare') as Send, single, 500))));
-  const samples = new Map<Variant, number[]>(PAIRED.map((variant) => [variant, []]));
+  const promises: Record<string, number> = {};
+  for (const [variant, send] of sends) promises[variant] = await promisesPerRequest(send, single[0] as string);
+  const samples = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < PAIRED.length; k++) {
-      const variant = PAIRED[(round + k) % PAIRED.length] as Variant;
+    for (let k = 0; k < variants.length; k++) {
+      const variant = variants[(round + k) % variants.length] as Variant;
       (samples.get(variant) as number[]).push(await batch(sends.get(variant) as Send, single, count));
     }
   }
@@ -153,10 +181,17 @@ async function measure(
     framework,
     available: true,
     batch: count,
-    perRequest: Object.fromEntries(PAIRED.map((variant) => [variant, spread(of(variant))])),
+    promises,
+    perRequest: Object.fromEntries(variants.map((variant) => [variant, spread(of(variant))])),
     pairs: {
       'noop-sync − bare': diff('noop-sync', 'bare'),
       'noop − bare': diff('noop', 'bare'),
+      ...(sends.has('noop-facts')
+        ? {
+            'noop-facts − noop': diff('noop-facts', 'noop'),
+            'actiongate − noop-facts': diff('actiongate', 'noop-facts'),
+          }
+        : {}),
       'actiongate − noop': diff('actiongate', 'noop'),
       'actiongate − bare': diff('actiongate', 'bare'),
     },
@@ -204,8 +239,10 @@ export async function runInProcess(): Promise<{ load: string; results: Framework
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { inProcessTable } = await import('./report.js');
+  const { inProcessTable, promisesTable } = await import('./report.js');
   const run = await runInProcess();
-  process.stdout.write(`${inProcessTable(run.results)}\n\nload average: ${run.load}\n`);
+  process.stdout.write(
+    `${inProcessTable(run.results)}\n\nPromises per request:\n\n${promisesTable(run.results)}\n\nload average: ${run.load}\n`,
+  );
   if (args.json) writeFileSync(args.json, JSON.stringify(run, null, 2));
 }

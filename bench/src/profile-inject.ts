@@ -1,8 +1,11 @@
 /**
  * The in-process profile's child: FRAMEWORK's app with VARIANT in front, COUNT requests injected
- * (no sockets), one token reused. Run under --cpu-prof by profile.ts --inprocess.
+ * (no sockets), one token reused, profiled through the inspector after a warm-up (profile.ts --inprocess).
  */
+import { writeFileSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import inject from 'light-my-request';
 import { expressApp, koaApp, type Variant } from './apps.js';
 import { fastifyApp, honoApp } from './frameworks.js';
@@ -14,6 +17,7 @@ const {
   TOKEN = '',
   ISSUER = '',
   JWKS_URI = '',
+  PROFILE_DIR = '.',
 } = process.env;
 const config = {
   issuer: ISSUER,
@@ -39,9 +43,26 @@ if (FRAMEWORK === 'express' || FRAMEWORK === 'koa') {
   if (app === undefined) throw new Error('@actiongate/hono is not available');
   send = async () => (await app.request('/invoices', { headers: { authorization } })).status;
 }
-const count = Number(COUNT);
-for (let i = 0; i < count; i++) {
-  const status = await send();
-  if (status !== 200) throw new Error(`answered ${status}`);
-  if ((i & 15) === 15) await new Promise(setImmediate);
+async function run(count: number) {
+  for (let i = 0; i < count; i++) {
+    const status = await send();
+    if (status !== 200) throw new Error(`answered ${status}`);
+    if ((i & 15) === 15) await new Promise(setImmediate);
+  }
 }
+
+// Warm up unprofiled (module loading, JIT, the key set), then profile the steady state only.
+await run(5000);
+const session = new Session();
+session.connect();
+const post = (method: string, params?: object) =>
+  new Promise<unknown>((resolve, reject) =>
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+await post('Profiler.enable');
+await post('Profiler.setSamplingInterval', { interval: 100 });
+await post('Profiler.start');
+await run(Number(COUNT));
+const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+writeFileSync(join(PROFILE_DIR, 'inject.cpuprofile'), JSON.stringify(profile));
+session.disconnect();

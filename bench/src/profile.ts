@@ -32,14 +32,25 @@ const env = {
 };
 // `tsx --conditions=@actiongate/source` profiles the packages' sources; pass it on to the child.
 const conditions = process.execArgv.filter((flag) => flag.startsWith('--conditions') || flag.startsWith('-C'));
-const flags = ['--cpu-prof', '--cpu-prof-dir', dir, ...conditions, '--import', 'tsx'];
+const flags = ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', dir, ...conditions, '--import', 'tsx'];
 let heading: string;
 if (args.inprocess !== undefined) {
   const [framework, ...variant] = args.inprocess.split('-');
-  const child = spawn(process.execPath, [...flags, fileURLToPath(new URL('./profile-inject.ts', import.meta.url))], {
-    env: { ...env, FRAMEWORK: framework, VARIANT: variant.join('-'), COUNT: args.count, TOKEN: token },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...conditions, '--import', 'tsx', fileURLToPath(new URL('./profile-inject.ts', import.meta.url))],
+    {
+      env: {
+        ...env,
+        FRAMEWORK: framework,
+        VARIANT: variant.join('-'),
+        COUNT: args.count,
+        TOKEN: token,
+        PROFILE_DIR: dir,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const code = await new Promise((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`the profiled child exited with ${code}`);
   heading = `${args.inprocess}: ${args.count} requests injected in process`;

@@ -23,6 +23,7 @@ import {
   loopbackGoals,
   loopbackTable,
   machine,
+  promisesTable,
   versions,
 } from './report.js';
 import { ISSUER, startIssuer } from './tokens.js';
@@ -143,6 +144,10 @@ const report = [
         '### In process (CPU µs per injected request; median [25th, 75th percentile] of per-round paired differences)',
         '',
         inProcessTable(inProcess.results),
+        '',
+        "Promises created per request (async_hooks; the injection driver's included):",
+        '',
+        promisesTable(inProcess.results),
         '',
         `Load average (1 / 5 / 15 min): ${inProcess.load}.`,
         '',
