@@ -29,16 +29,34 @@ export async function fastifyApp(variant: Variant, config: AppConfig): Promise<F
   let preHandler: PreHandler | ((r: FastifyRequest, p: FastifyReply, done: () => void) => void) | undefined;
   if (variant === 'noop-facts') return undefined; // Express and Koa only
   if (variant === 'noop-sync') preHandler = (_request, _reply, done) => done();
-  else if (variant === 'noop')
-    preHandler = async function requireAction(request: FastifyRequest) {
+  else if (variant === 'noop') {
+    // The adapter's shape (packages/fastify/src/guard.ts): a callback-style hook around an async
+    // decider, the AuthInfo on a decorated request property.
+    app.decorateRequest('actionAuth', undefined);
+    const decide = async (request: FastifyRequest) => {
       const decision = await noopDecide(request);
       (request as unknown as Record<symbol, unknown>)[AUTH] = decision.auth;
+      (request as unknown as { actionAuth: unknown }).actionAuth = decision.auth;
+      return true;
     };
-  else if (variant === 'actiongate' || variant === 'actiongate-nocache') {
+    preHandler = function requireAction(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) {
+      decide(request).then(
+        (allowed) => {
+          if (allowed) done();
+        },
+        (error: Error) => done(error),
+      );
+    };
+  } else if (variant === 'actiongate' || variant === 'actiongate-nocache') {
     const mod = await adapter('@actiongate/fastify');
-    const bind = mod?.actiongate as ((gate: unknown) => { requireAction(name: string): PreHandler }) | undefined;
+    const bind = mod?.actiongate as
+      | ((gate: unknown) => { plugin: never; requireAction(name: string): PreHandler })
+      | undefined;
     if (bind === undefined) return undefined;
-    preHandler = bind(makeGate(config, variant === 'actiongate')).requireAction('invoices.list');
+    const bound = bind(makeGate(config, variant === 'actiongate'));
+    // The plugin decorates request.actionAuth (and serves the metadata route), as documented.
+    await app.register(bound.plugin);
+    preHandler = bound.requireAction('invoices.list');
   } else if (variant === 'peer') {
     const getJwks = buildGetJwks({ jwksPath: new URL(config.jwksUri).pathname });
     await app.register(fastifyJwt, {
