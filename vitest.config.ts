@@ -7,7 +7,9 @@ const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: [{ find: /^@actiongate\/(core|express|koa|redis|client|mcp)$/, replacement: `${packages}$1/src/index.ts` }],
+    alias: [
+      { find: /^@actiongate\/(core|express|koa|redis|client|mcp|fastify)$/, replacement: `${packages}$1/src/index.ts` },
+    ],
   },
   test: {
     include: [

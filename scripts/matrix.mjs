@@ -118,7 +118,17 @@ function prepareConsumer() {
   manifest.devDependencies.typescript = workspace.devDependencies.typescript;
   manifest.devDependencies['@types/node'] = workspace.devDependencies['@types/node'];
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  for (const file of ['exercise.cjs', 'consumer.cjs', 'consumer.mjs', 'typed.ts', 'typed-esm.mts', 'tsconfig.json']) {
+  for (const file of [
+    'exercise.cjs',
+    'consumer.cjs',
+    'consumer.mjs',
+    'typed.ts',
+    'typed-esm.mts',
+    'tsconfig.json',
+    'typed-fastify.ts',
+    'typed-fastify-esm.mts',
+    'tsconfig.fastify.json',
+  ]) {
     copyFileSync(join(fixture, file), join(dir, file));
   }
   console.log(`matrix: installing the tarballs into ${dir}`);
@@ -152,14 +162,20 @@ function runConsumers(version, node, env) {
       console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ok ? '' : `\n${r.error}`}`);
     }
   }
-  // The workspace's TypeScript, and the lowest one claimed (5.3: `resolution-mode` in the CommonJS declarations).
-  for (const typescript of ['typescript', 'typescript-lowest']) {
+  // The workspace's TypeScript, and the lowest one claimed (5.3: `resolution-mode` in the CommonJS declarations;
+  // 5.4 for @actiongate/fastify, whose peer Fastify 5 declares types with `NoInfer`).
+  for (const [typescript, project, what] of [
+    ['typescript', 'tsconfig.json', 'CommonJS and ES module consumers'],
+    ['typescript-lowest', 'tsconfig.json', 'CommonJS and ES module consumers'],
+    ['typescript', 'tsconfig.fastify.json', 'CommonJS and ES module consumers of @actiongate/fastify'],
+    ['typescript-fastify-lowest', 'tsconfig.fastify.json', 'CommonJS and ES module consumers of @actiongate/fastify'],
+  ]) {
     const tsc = join('node_modules', typescript, 'bin', 'tsc');
-    const result = spawnSync(node, [tsc, '-p', '.'], { cwd: consumer, env, encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(node, [tsc, '-p', project], { cwd: consumer, env, encoding: 'utf8', timeout: 120_000 });
     const release = JSON.parse(
       readFileSync(join(consumer, 'node_modules', typescript, 'package.json'), 'utf8'),
     ).version;
-    const name = `TypeScript ${release} (module node16, skipLibCheck false): CommonJS and ES module consumers type-check`;
+    const name = `TypeScript ${release} (module node16, skipLibCheck false): ${what} type-check`;
     const typed = { name, ok: result.status === 0 };
     if (!typed.ok) typed.error = `${result.stdout}${result.stderr}`;
     checks.push(typed);

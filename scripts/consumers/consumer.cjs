@@ -12,4 +12,6 @@ exercise('CommonJS', {
   jose: require('jose'),
   Express: require('express'),
   Koa: require('koa'),
+  fastify: require('@actiongate/fastify'),
+  Fastify: require('fastify'),
 });

@@ -13,10 +13,11 @@ const RESOURCE = 'https://api.example.com';
 const ISSUER = 'https://as.example.com';
 
 async function exercise(via, modules) {
-  const { core, express, koa, redis, client, mcp, jose, Express, Koa } = modules;
+  const { core, express, koa, redis, client, mcp, jose, Express, Koa, fastify, Fastify } = modules;
   const versions = {
     express: installedVersion('express'),
     koa: installedVersion('koa'),
+    fastify: installedVersion('fastify'),
     sdk: installedVersion('@modelcontextprotocol/sdk'),
   };
   const { privateKey, publicKey } = await jose.generateKeyPair('ES256');
@@ -121,6 +122,46 @@ async function exercise(via, modules) {
       expect(none.status === 401 && /^Bearer /.test(none.headers.get('www-authenticate')), 'koa 401');
     });
   });
+
+  await check(
+    `fastify@${versions.fastify} over HTTP: 401 challenge without a token, 200 with it, metadata`,
+    async () => {
+      expect(fastify.ActionRefusedError === core.ActionRefusedError, 'ActionRefusedError is the core class');
+      const { plugin, requireAction, getAuthOrThrow } = fastify.actiongate(gate);
+      let listener;
+      const app = Fastify({
+        serverFactory: (handler) => {
+          listener = handler;
+          return http.createServer();
+        },
+      });
+      await app.register(plugin);
+      app.get('/invoices', { config: { action: 'invoices.read' } }, async (request) => ({
+        sub: request.actionAuth.claims.sub,
+      }));
+      app.get('/hooked', { preHandler: requireAction('invoices.read') }, async (request) => ({
+        sub: getAuthOrThrow(request).claims.sub,
+      }));
+      await app.ready();
+      await overHttp(http.createServer(listener), async (base) => {
+        const none = await fetch(`${base}/invoices`);
+        expect(
+          none.status === 401 && /^Bearer realm="consumer"/.test(none.headers.get('www-authenticate')),
+          'fastify 401',
+        );
+        expect(none.headers.get('cache-control') === 'no-store', 'fastify no-store');
+        for (const path of ['/invoices', '/hooked']) {
+          const ok = await fetch(`${base}${path}`, {
+            headers: { authorization: `Bearer ${await sign('invoices:read')}` },
+          });
+          expect(ok.status === 200 && (await ok.json()).sub === 'alice', `fastify 200 on ${path}`, ok.status);
+        }
+        const document = await fetch(`${base}/.well-known/oauth-protected-resource`);
+        expect(document.status === 200 && (await document.json()).resource === RESOURCE, 'fastify metadata');
+      });
+      await app.close();
+    },
+  );
 
   await check('redis store on a real redis-server: a single-use token is allowed once, then refused', async () => {
     await withRedis(async (url) => {

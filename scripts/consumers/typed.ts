@@ -9,6 +9,7 @@ import { createMcpGuard, type McpAuthInfo, type McpDecision } from '@actiongate/
 import { RedisReplayStore } from '@actiongate/redis';
 
 import express = require('express');
+
 import Koa = require('koa');
 
 const actions = defineActions({ 'invoices.read': { scopes: ['invoices:read'] } });

@@ -15,7 +15,7 @@ export interface ExampleSetup {
   readonly store: InvoiceStore;
 }
 
-export type ListenerFactory = (setup: ExampleSetup) => RequestListener;
+export type ListenerFactory = (setup: ExampleSetup) => RequestListener | Promise<RequestListener>;
 
 /** Key set fetches give up after this long, and the request gets 503 + Retry-After. */
 const JWKS_TIMEOUT_MS = 2000;
@@ -106,7 +106,7 @@ export async function runExample(createListener: ListenerFactory): Promise<void>
   }
   // Requests are answered from now on, Redis or not: until Redis answers, single-use routes
   // get 503 + Retry-After at once and every other route is unaffected.
-  server.on('request', createListener({ gate, store: new InvoiceStore() }));
+  server.on('request', await createListener({ gate, store: new InvoiceStore() }));
   // The first connection is awaited at most REDIS_READY_TIMEOUT_MS, so that a quick start
   // has Redis ready, while a Redis that is down, or accepts and never answers, cannot hold the
   // server back. (The URL is not printed: it may carry a password.)

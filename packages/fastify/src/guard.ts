@@ -1,0 +1,129 @@
+/**
+ * The guard: a Fastify hook that asks the gate about one action, writes a refusal or attaches the
+ * `AuthInfo`, and the marks that let a route's error handler answer a body error with the guard's
+ * refusal first (a body that does not parse, is too large or has an unsupported type is otherwise
+ * answered before the guard could run).
+ */
+import { type Gate, type PreparedAction, RefusalHookError } from '@actiongate/core';
+import type { FastifyError, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { AUTH, type AuthCarrier } from './auth.js';
+import { requestFacts } from './facts.js';
+import { handOver, type RefusalHook, sendRefusal } from './refusal.js';
+
+/**
+ * A hook (`onRequest`, `preValidation` or `preHandler`) that lets a request through only when its
+ * token allows one action. In the callback style: a refused request never calls `done`, so
+ * nothing after the guard runs, whatever happens to the reply.
+ */
+export type ActionGuard = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (error?: FastifyError | Error) => void,
+) => void;
+
+/** Decides and writes a refusal; resolves `true` only when the request is allowed. */
+export type Decider = (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+
+/** On every guard function: its decider, so that the plugin recognises `requireAction()` among a route's hooks. */
+export const GUARD: unique symbol = Symbol('actiongate.guard');
+const DECIDED: unique symbol = Symbol('actiongate.decided');
+const PARSING: unique symbol = Symbol('actiongate.parsing');
+
+interface Marks {
+  [DECIDED]?: true;
+  [PARSING]?: true;
+}
+
+export interface GuardSettings {
+  readonly onRefusal: 'respond' | 'error' | RefusalHook;
+}
+
+export function createDecider<N extends string>(
+  gate: Gate<N>,
+  prepared: PreparedAction<N>,
+  settings: GuardSettings,
+): Decider {
+  const { onRefusal } = settings;
+  return async function decide(request, reply) {
+    (request as Marks)[DECIDED] = true;
+    const decision = await gate.decide(prepared, requestFacts(request));
+    if (!decision.allow) {
+      if (onRefusal === 'respond') sendRefusal(reply, decision);
+      else await handOver(decision, request, reply, onRefusal);
+      return false;
+    }
+    // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer.
+    if (decision.headers !== undefined)
+      for (const name in decision.headers) reply.header(name, decision.headers[name] as string);
+    (request as unknown as AuthCarrier)[AUTH] = decision.auth;
+    (request as unknown as AuthCarrier).actionAuth = decision.auth;
+    return true;
+  };
+}
+
+/** Fastify continues on a falsy `done` argument: whatever a failure threw stays a failure. */
+export const asError = (error: unknown): Error => (error instanceof Error ? error : new RefusalHookError(error));
+
+export function guardHook(decide: Decider): ActionGuard {
+  const guard: ActionGuard = function requireAction(request, reply, done) {
+    decide(request, reply).then(
+      (allowed) => {
+        if (allowed) done();
+      },
+      (error: unknown) => done(asError(error)),
+    );
+  };
+  Object.defineProperty(guard, GUARD, { value: decide });
+  return guard;
+}
+
+/** The decider of a `requireAction()` guard among a hook option's functions, if any. */
+export function guardIn(hooks: unknown): Decider | undefined {
+  const list = Array.isArray(hooks) ? hooks : [hooks];
+  for (const hook of list) {
+    if (typeof hook === 'function' && GUARD in hook) return (hook as { [GUARD]: Decider })[GUARD];
+  }
+  return undefined;
+}
+
+/** Route-level preParsing: from here on, an error before the guard ran is a body error. */
+function markParsing(request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: DoneWith): void {
+  (request as Marks)[PARSING] = true;
+  done(null, payload);
+}
+type DoneWith = (error: Error | null, payload: unknown) => void;
+
+type RouteErrorHandler = NonNullable<RouteOptions['errorHandler']>;
+
+/**
+ * A route error handler that answers a body error (Fastify's 400, 413 or 415, raised before the
+ * guard ran) with the guard's decision on the request without its body: a refusal if the token
+ * is refused, else the body error itself, to the route's own or the scope's error handler.
+ * Never a 500, never an allow.
+ */
+function guardFirst(decide: Decider, own: RouteErrorHandler | undefined): RouteErrorHandler {
+  return async function actiongateBodyError(this: unknown, error: FastifyError, request, reply) {
+    const marks = request as Marks;
+    if (marks[PARSING] === true && marks[DECIDED] !== true) {
+      // Refused: answered. Allowed: the body error stands (its own 400, 413 or 415).
+      if (!(await decide(request, reply))) return undefined;
+    }
+    if (own !== undefined) return own.call(this as never, error, request, reply);
+    throw error;
+  } as RouteErrorHandler;
+}
+
+function prepend<T>(hook: T, hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [hook];
+  return Array.isArray(hooks) ? [hook, ...hooks] : [hook, hooks];
+}
+
+/**
+ * Arms a guarded route (by `config.action` or a `requireAction()` hook) so that a body error meets
+ * the guard first: a preParsing mark, and the route's error handler wrapped.
+ */
+export function armRoute(routeOptions: RouteOptions, decide: Decider): void {
+  const options = routeOptions as unknown as Record<string, unknown>;
+  options.preParsing = prepend<unknown>(markParsing, options.preParsing);
+  routeOptions.errorHandler = guardFirst(decide, routeOptions.errorHandler);
+}
