@@ -8,7 +8,10 @@ const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@actiongate\/(core|express|koa|redis|client|mcp|fastify)$/, replacement: `${packages}$1/src/index.ts` },
+      {
+        find: /^@actiongate\/(core|express|koa|redis|client|mcp|fastify|hono)$/,
+        replacement: `${packages}$1/src/index.ts`,
+      },
     ],
   },
   test: {

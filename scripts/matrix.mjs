@@ -128,6 +128,8 @@ function prepareConsumer() {
     'typed-fastify.ts',
     'typed-fastify-esm.mts',
     'tsconfig.fastify.json',
+    'typed-hono.ts',
+    'tsconfig.hono.json',
   ]) {
     copyFileSync(join(fixture, file), join(dir, file));
   }
@@ -177,6 +179,25 @@ function runConsumers(version, node, env) {
     ).version;
     const name = `TypeScript ${release} (module node16, skipLibCheck false): ${what} type-check`;
     const typed = { name, ok: result.status === 0 };
+    if (!typed.ok) typed.error = `${result.stdout}${result.stderr}`;
+    checks.push(typed);
+    if (typed.ok) passed++;
+    else failed++;
+    console.log(`  ${typed.ok ? 'ok  ' : 'FAIL'} ${typed.name}${typed.ok ? '' : `\n${typed.error}`}`);
+  }
+  // Hono's own declarations need the DOM library and TypeScript >= 5.7 (a generic Uint8Array): checked apart.
+  {
+    const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
+    const result = spawnSync(node, [tsc, '-p', 'tsconfig.hono.json'], {
+      cwd: consumer,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const typed = {
+      name: '@actiongate/hono (lib dom, skipLibCheck false): CommonJS consumer type-checks',
+      ok: result.status === 0,
+    };
     if (!typed.ok) typed.error = `${result.stdout}${result.stderr}`;
     checks.push(typed);
     if (typed.ok) passed++;

@@ -14,4 +14,6 @@ exercise('CommonJS', {
   Koa: require('koa'),
   fastify: require('@actiongate/fastify'),
   Fastify: require('fastify'),
+  hono: require('@actiongate/hono'),
+  Hono: require('hono').Hono,
 });

@@ -13,11 +13,12 @@ const RESOURCE = 'https://api.example.com';
 const ISSUER = 'https://as.example.com';
 
 async function exercise(via, modules) {
-  const { core, express, koa, redis, client, mcp, jose, Express, Koa, fastify, Fastify } = modules;
+  const { core, express, koa, redis, client, mcp, jose, Express, Koa, fastify, Fastify, hono, Hono } = modules;
   const versions = {
     express: installedVersion('express'),
     koa: installedVersion('koa'),
     fastify: installedVersion('fastify'),
+    hono: installedVersion('hono'),
     sdk: installedVersion('@modelcontextprotocol/sdk'),
   };
   const { privateKey, publicKey } = await jose.generateKeyPair('ES256');
@@ -160,6 +161,27 @@ async function exercise(via, modules) {
         expect(document.status === 200 && (await document.json()).resource === RESOURCE, 'fastify metadata');
       });
       await app.close();
+    },
+  );
+
+  await check(
+    `hono@${versions.hono} (app.request): 200 with the token, 401 challenge and Web refusal without`,
+    async () => {
+      expect(hono.ActionRefusedError === core.ActionRefusedError, 'ActionRefusedError is the core class');
+      const { requireAction, metadata } = hono.actiongate(gate);
+      const app = new Hono();
+      app.use(metadata);
+      app.get('/invoices', requireAction('invoices.read'), (c) => c.json({ sub: c.get('auth').claims.sub }));
+      const ok = await app.request('/invoices', {
+        headers: { authorization: `Bearer ${await sign('invoices:read')}` },
+      });
+      expect(ok.status === 200 && (await ok.json()).sub === 'alice', 'hono 200', ok.status);
+      const twice = await app.request('/invoices?access_token=a&access_token=b');
+      expect(twice.status === 400 && /error="invalid_request"/.test(twice.headers.get('www-authenticate')), 'hono 400');
+      const none = await app.request('/invoices');
+      expect(none.status === 401 && /^Bearer /.test(none.headers.get('www-authenticate')), 'hono 401');
+      const document = await app.request('/.well-known/oauth-protected-resource');
+      expect(document.status === 200 && (await document.json()).resource === RESOURCE, 'metadata');
     },
   );
 

@@ -109,3 +109,20 @@ export type {
 } from './verify/introspection-options.js';
 export type { ClientIdClaim, IssuerTokenRules, TokenIdClaim } from './verify/issuer-rules.js';
 export type { IssuerOptions } from './verify/options.js';
+export {
+  applyDecisionHeaders,
+  type BodyKind,
+  credentialFields,
+  DEFAULT_MAX_BODY_BYTES,
+  decideRequest,
+  isMetadataRequest,
+  metadataResponse,
+  RequestBodyError,
+  type RequestBodyErrorCode,
+  rawCredentialFields,
+  refusalResponse,
+  requestBodyErrorResponse,
+  type WebDecision,
+  type WebRequestFactsOptions,
+  webRequestFacts,
+} from './web/index.js';

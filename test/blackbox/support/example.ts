@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 
 /** The examples that implement shared/invoice-api.md. */
-export const EXAMPLES = ['express-invoices', 'koa-invoices', 'fastify-invoices'] as const;
+export const EXAMPLES = ['express-invoices', 'koa-invoices', 'fastify-invoices', 'hono-invoices'] as const;
 /** Every example that runs as a server: the invoice ones, and the MCP one (shared/mcp-invoices.md). */
 export type ExampleName = (typeof EXAMPLES)[number] | 'mcp-invoices';
 
