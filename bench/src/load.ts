@@ -47,9 +47,9 @@ export function startServer(kind: string, env: Record<string, string>): Promise<
 export async function load(
   url: string,
   tokens: readonly string[],
-  options: { duration?: number; amount?: number; connections: number },
+  options: { duration?: number; amount?: number; connections: number; start?: number },
 ): Promise<Measurement> {
-  let next = 0;
+  let next = options.start ?? 0; // where in `tokens` to begin
   const result = await autocannon({
     url: `${url}/invoices`,
     connections: options.connections,

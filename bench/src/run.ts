@@ -1,12 +1,12 @@
 /**
  * pnpm bench [--only express,koa,fastify,hono] [--requests N] [--warmup N] [--connections N]
- *            [--rounds N] [--memory-tokens N] [--skip-inprocess] [--skip-loopback]
+ *            [--rounds N] [--loopback-rounds N] [--memory-tokens N] [--skip-inprocess] [--skip-loopback]
  *
  * 1. In process, no sockets (inprocess.ts, in a child with --expose-gc): paired A/B of bare,
  *    a no-op middleware of the adapter's shape, and actiongate, per framework.
- * 2. Over loopback: each server in its own process, one after another, autocannon in this one;
- *    a fixed number of requests, the server's CPU time over them (CPU per request) and req/s,
- *    for bare, actiongate and the usual peer per framework; one token, then 10,000 tokens.
+ * 2. Over loopback: each server in its own process, autocannon in this one; a fixed number of
+ *    requests in rounds that alternate between a framework's servers (bare, actiongate, the usual
+ *    peer), the server's CPU time over them (CPU per request) and req/s; one token, then 10,000.
  *
  * Prints the tables and writes them to bench/results/latest.md (and a dated .json beside it).
  */
@@ -28,6 +28,12 @@ import {
 } from './report.js';
 import { ISSUER, startIssuer } from './tokens.js';
 
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = (sorted.length - 1) / 2;
+  return ((sorted[Math.floor(middle)] as number) + (sorted[Math.ceil(middle)] as number)) / 2;
+};
+
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -36,6 +42,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '301' },
     'memory-tokens': { type: 'string', default: '30000' },
+    'loopback-rounds': { type: 'string', default: '5' },
     'skip-inprocess': { type: 'boolean', default: false },
     'skip-loopback': { type: 'boolean', default: false },
   },
@@ -88,25 +95,63 @@ if (!args['skip-loopback']) {
     ...(framework === 'express' ? ['express-actiongate-nocache'] : []),
     `${framework}-peer`,
   ]);
+  // Paired over loopback too: a framework's servers all run at once (idle but one), and each round
+  // sends every one of them its share of requests in a rotating order, so that a change of load on
+  // the machine falls on all of them; ratios are taken within a round, then the median.
+  const rounds = Number(args['loopback-rounds']);
+  const perRound = Math.ceil(Number(args.requests) / rounds);
   for (const [mix, tokens] of mixes) {
-    for (const kind of kinds) {
-      const server = await startServer(kind, env);
-      if (server === undefined) {
-        process.stderr.write(`${mix.padEnd(14)} ${kind.padEnd(28)} adapter not available\n`);
-        continue;
-      }
+    for (const framework of FRAMEWORKS) {
+      const names = kinds.filter((kind) => kind.startsWith(`${framework}-`));
+      const servers = new Map<string, NonNullable<Awaited<ReturnType<typeof startServer>>>>();
       try {
-        await load(server.url, tokens, { amount: Number(args.warmup), connections });
-        const before = await cpuTime(server.url);
-        const measured = await load(server.url, tokens, { amount: Number(args.requests), connections });
-        const cpu = (await cpuTime(server.url)) - before;
-        const row = { kind, mix, ...measured, cpuPerRequest: cpu / measured.requests, load: loadAverage() };
-        rows.push(row);
-        process.stderr.write(
-          `${mix.padEnd(14)} ${kind.padEnd(28)} ${row.cpuPerRequest.toFixed(1)} µs CPU/req, ${Math.round(row.requestsPerSecond)} req/s (load ${row.load})\n`,
-        );
+        for (const kind of names) {
+          const server = await startServer(kind, env);
+          if (server === undefined)
+            process.stderr.write(`${mix.padEnd(14)} ${kind.padEnd(28)} adapter not available\n`);
+          else servers.set(kind, server);
+        }
+        const samples = new Map<string, { cpu: number[]; measured: Awaited<ReturnType<typeof load>>[] }>();
+        for (const [kind, server] of servers) {
+          await load(server.url, tokens, { amount: Number(args.warmup), connections });
+          samples.set(kind, { cpu: [], measured: [] });
+        }
+        const order = [...servers.keys()];
+        for (let round = 0; round < rounds; round++) {
+          for (let k = 0; k < order.length; k++) {
+            const kind = order[(round + k) % order.length] as string;
+            const server = servers.get(kind) as NonNullable<Awaited<ReturnType<typeof startServer>>>;
+            const before = await cpuTime(server.url);
+            // Each server sees the tokens in the same sequence: with 10,000, 7,000 new ones, then the first again.
+            const start = Number(args.warmup) + round * perRound;
+            const measured = await load(server.url, tokens, { amount: perRound, connections, start });
+            const sample = samples.get(kind) as { cpu: number[]; measured: Awaited<ReturnType<typeof load>>[] };
+            sample.cpu.push(((await cpuTime(server.url)) - before) / measured.requests);
+            sample.measured.push(measured);
+          }
+        }
+        for (const [kind, { cpu, measured }] of samples) {
+          const sum = (pick: (m: (typeof measured)[number]) => number) => measured.reduce((a, m) => a + pick(m), 0);
+          const row: LoopbackRow = {
+            kind,
+            mix,
+            cpuPerRequest: median(cpu),
+            cpuPerRound: cpu,
+            requestsPerSecond: median(measured.map((m) => m.requestsPerSecond)),
+            p50: median(measured.map((m) => m.p50)),
+            p99: median(measured.map((m) => m.p99)),
+            non2xx: sum((m) => m.non2xx),
+            errors: sum((m) => m.errors),
+            requests: sum((m) => m.requests),
+            load: loadAverage(),
+          };
+          rows.push(row);
+          process.stderr.write(
+            `${mix.padEnd(14)} ${kind.padEnd(28)} ${row.cpuPerRequest.toFixed(1)} µs CPU/req, ${Math.round(row.requestsPerSecond)} req/s (load ${row.load})\n`,
+          );
+        }
       } finally {
-        await server.stop();
+        for (const server of servers.values()) await server.stop();
       }
     }
   }
@@ -155,7 +200,7 @@ const report = [
     : []),
   ...(rows.length > 0
     ? [
-        `### Over loopback (${args.requests} requests per server after ${args.warmup} warm-up, ${args.connections} connections)`,
+        `### Over loopback (${args.requests} requests per server in ${args['loopback-rounds']} alternating rounds, after ${args.warmup} warm-up, ${args.connections} connections; CPU per request and req/s: the median of the rounds; "× bare (CPU)": the median of the per-round ratios)`,
         '',
         loopbackTable(rows),
         '',
