@@ -24,10 +24,14 @@ export type ActionGuard = (
 /** Decides and writes a refusal; resolves `true` only when the request is allowed. */
 export type Decider = (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 
-/** On every guard function: its decider, so that the plugin recognises `requireAction()` among a route's hooks. */
-export const GUARD: unique symbol = Symbol('actiongate.guard');
-const DECIDED: unique symbol = Symbol('actiongate.decided');
-const PARSING: unique symbol = Symbol('actiongate.parsing');
+/**
+ * On every guard function: its decider, so that the plugin recognises `requireAction()` among a
+ * route's hooks. Registered symbols, like the marks on a request: the ESM and CommonJS copies of
+ * this package agree on them.
+ */
+export const GUARD: unique symbol = Symbol.for('actiongate.fastify.guard');
+const DECIDED: unique symbol = Symbol.for('actiongate.fastify.decided');
+const PARSING: unique symbol = Symbol.for('actiongate.fastify.parsing');
 
 interface Marks {
   [DECIDED]?: true;

@@ -137,3 +137,30 @@ describe.each(['config.action', 'preHandler'] as const)('hostile requests to a r
     expect(JSON.parse(reply.body).error_description).toBe('Access tokens are not accepted in the query string');
   });
 });
+
+describe('schema validation', () => {
+  it('comes after the guard on a config.action route: no schema detail reaches a client without a token', async () => {
+    const gate = createGate({ actions, resource: RESOURCE, issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }] });
+    const { app, listener } = createTestApp();
+    await app.register(actiongate(gate).plugin);
+    app.post(
+      '/export',
+      {
+        config: { action: 'export' },
+        schema: { body: { type: 'object', required: ['format'], properties: { format: { type: 'string' } } } },
+      },
+      async () => ({ exported: true }),
+    );
+    const served = await listener();
+    const anonymous = await request(served).post('/export').send({});
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.text).not.toContain('format');
+    const token = `Bearer ${await issuer.mint({ scope: 'invoices:export' })}`;
+    const invalid = await request(served).post('/export').set('authorization', token).send({});
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.code).toBe('FST_ERR_VALIDATION');
+    expect((await request(served).post('/export').set('authorization', token).send({ format: 'csv' })).status).toBe(
+      200,
+    );
+  });
+});
