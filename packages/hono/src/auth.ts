@@ -1,7 +1,8 @@
 /**
  * Where an allowed request's `AuthInfo` is kept besides the context variable, and how a
- * handler reads it. A registered symbol on the context: `getAuth(c)` works whatever `variable`
- * is, and the ESM and CommonJS copies of this package agree on the key.
+ * handler reads it. A registered symbol as a context variable (Hono keeps variables in a `Map`,
+ * so the `Context` object keeps its shape): `getAuth(c)` works whatever `variable` is, and the
+ * ESM and CommonJS copies of this package agree on the key.
  */
 import { type AuthInfo, MissingAuthError } from '@actiongate/core';
 import type { Context, Env, Input } from 'hono';
@@ -9,8 +10,10 @@ import type { BlankInput } from 'hono/types';
 
 export const AUTH: unique symbol = Symbol.for('actiongate.auth');
 
-export interface AuthCarrier {
-  [AUTH]?: AuthInfo;
+/** `c.get` and `c.set` with a key no string variable can meet. */
+export interface SymbolVariables {
+  get(key: symbol): unknown;
+  set(key: symbol, value: unknown): void;
 }
 
 /** A Hono context, whatever its `Env`, path and input. */
@@ -27,7 +30,7 @@ export function getAuth<
   P extends string = string,
   I extends Input = BlankInput,
 >(c: Context<E, P, I>): AuthInfo<N> | undefined {
-  return (c as unknown as AuthCarrier)[AUTH] as AuthInfo<N> | undefined;
+  return (c as unknown as SymbolVariables).get(AUTH) as AuthInfo<N> | undefined;
 }
 
 /** Like `getAuth`, for handlers behind `requireAction()`: throws `MissingAuthError` (a 500) otherwise. */
@@ -37,7 +40,7 @@ export function getAuthOrThrow<
   P extends string = string,
   I extends Input = BlankInput,
 >(c: Context<E, P, I>): AuthInfo<N> {
-  const auth = (c as unknown as AuthCarrier)[AUTH];
+  const auth = (c as unknown as SymbolVariables).get(AUTH);
   if (auth === undefined) throw new MissingAuthError();
   return auth as AuthInfo<N>;
 }

@@ -15,7 +15,7 @@ import {
   webRequestFacts,
 } from '@actiongate/core';
 import type { Context, Env, Input, MiddlewareHandler } from 'hono';
-import { AUTH, type AuthCarrier, getAuth, getAuthOrThrow } from './auth.js';
+import { AUTH, getAuth, getAuthOrThrow, type SymbolVariables } from './auth.js';
 import { metadataMiddleware } from './metadata.js';
 import { handOver, type RefusalHook, refusalError } from './refusal.js';
 
@@ -137,7 +137,7 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
       if (onRefusal === 'error') throw refusalError(decision);
       return handOver(decision, c, onRefusal);
     }
-    (c as unknown as AuthCarrier)[AUTH] = decision.auth;
+    (c as unknown as SymbolVariables).set(AUTH, decision.auth);
     if (variable !== false) c.set(variable as never, decision.auth as never);
     await next();
     // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer, whatever it is.
