@@ -9,6 +9,7 @@ export interface Measurement {
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
+  readonly requests: number;
 }
 
 const server = fileURLToPath(new URL('./server.ts', import.meta.url));
@@ -19,8 +20,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export function startServer(kind: string, env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', server], {
+/** Starts server.ts with KIND; resolves to undefined when the kind's adapter is not available. */
+export function startServer(kind: string, env: Record<string, string>): Promise<RunningServer | undefined> {
+  // `tsx --conditions=@actiongate/source` measures the packages' sources; pass it on.
+  const conditions = process.execArgv.filter((flag) => flag.startsWith('--conditions'));
+  const child = spawn(process.execPath, ['--expose-gc', ...conditions, '--import', 'tsx', server], {
     env: { ...process.env, ...env, KIND: kind, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -32,6 +36,7 @@ export function startServer(kind: string, env: Record<string, string>): Promise<
     });
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().startsWith('unavailable')) return resolve(undefined);
       const match = /listening on (\S+)/.exec(chunk.toString());
       if (match) resolve({ url: match[1] as string, process: child, stop });
     });
@@ -42,9 +47,9 @@ export function startServer(kind: string, env: Record<string, string>): Promise<
 export async function load(
   url: string,
   tokens: readonly string[],
-  options: { duration?: number; amount?: number; connections: number },
+  options: { duration?: number; amount?: number; connections: number; start?: number },
 ): Promise<Measurement> {
-  let next = 0;
+  let next = options.start ?? 0; // where in `tokens` to begin
   const result = await autocannon({
     url: `${url}/invoices`,
     connections: options.connections,
@@ -65,7 +70,15 @@ export async function load(
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    requests: result.requests.total,
   };
+}
+
+/** The server process's CPU time (user + system), in microseconds. */
+export async function cpuTime(url: string): Promise<number> {
+  const response = await fetch(`${url}/__cpu`);
+  const { user, system } = (await response.json()) as { user: number; system: number };
+  return user + system;
 }
 
 export async function heapUsed(url: string): Promise<number> {

@@ -113,22 +113,14 @@ function settingsFrom(options: ExpressAdapterOptions): Settings {
 
 function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, settings: Settings): RequestHandler {
   const { requestProperty, onRefusal } = settings;
-  return async function requireAction(req: Request, res: Response, next: NextFunction): Promise<void> {
-    let decision: Decision<N>;
-    try {
-      decision = await gate.decide(prepared, requestFacts(req));
-    } catch (error) {
-      return next(error); // only an undeclared action name, which prepare() already ruled out
-    }
+
+  function settle(decision: Decision<N>, req: Request, res: Response, next: NextFunction): void {
     if (!decision.allow) {
-      try {
-        if (onRefusal === 'respond') return sendRefusal(res, decision);
-        return await handOver(decision, req, res, next, onRefusal);
-      } catch (error) {
-        // E.g. ERR_HTTP_HEADERS_SENT when a timeout middleware answered first: Express 4 does not
-        // catch an async middleware's rejection, and an unhandled rejection ends the process.
-        return next(error);
-      }
+      if (onRefusal === 'respond') sendRefusal(res, decision);
+      // E.g. ERR_HTTP_HEADERS_SENT when a timeout middleware answered first: Express 4 does not
+      // catch a rejection, and an unhandled rejection ends the process; so every one goes to next().
+      else handOver(decision, req, res, next, onRefusal).catch(next);
+      return;
     }
     // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer.
     if (decision.headers !== undefined)
@@ -136,6 +128,31 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
     (req as unknown as AuthCarrier)[AUTH] = decision.auth;
     if (requestProperty !== undefined) (req as unknown as Record<string, unknown>)[requestProperty] = decision.auth;
     next();
+  }
+
+  // Not an async function: Express 5 chains a handler onto a promise a middleware returns (one
+  // more promise and microtask per request), and Express 4 ignores it. Every error reaches next()
+  // here instead, whichever Express runs it.
+  return function requireAction(req: Request, res: Response, next: NextFunction): void {
+    let pending: Promise<Decision<N>>;
+    try {
+      pending = gate.decide(prepared, requestFacts(req));
+    } catch (error) {
+      next(error);
+      return;
+    }
+    pending.then(
+      (decision) => {
+        try {
+          settle(decision, req, res, next);
+        } catch (error) {
+          // sendRefusal on a response already answered (ERR_HTTP_HEADERS_SENT), as above.
+          next(error);
+        }
+      },
+      // Only an undeclared action name, which prepare() already ruled out.
+      (error: unknown) => next(error),
+    );
   };
 }
 

@@ -1,0 +1,248 @@
+/**
+ * pnpm bench:inprocess [--rounds N] [--batch-ms MS] [--only express,koa,fastify,hono] [--json FILE]
+ *
+ * Requests injected into each app's handler, no sockets: light-my-request for Express and Koa
+ * (Node request listeners), Fastify's inject(), Hono's app.request(). For each framework, many
+ * rounds; in each round every variant (bare, noop-sync, noop, actiongate) serves one batch of
+ * requests, in an order that rotates from round to round, and the pairs are compared within the
+ * round, so that load from other processes on the machine falls on both sides of a difference.
+ * Reported: the median of the per-round differences in µs per request, and their spread
+ * (25th–75th percentile). Then 10,000 distinct tokens (a first pass where every token is
+ * verified, then cycled through the warm cache), and the heap after.
+ *
+ * Run with --expose-gc (the pnpm script does) for the heap figures.
+ */
+import { createHook } from 'node:async_hooks';
+import { writeFileSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
+import { parseArgs } from 'node:util';
+import inject from 'light-my-request';
+import { type AppConfig, expressApp, koaApp, type Variant } from './apps.js';
+import { fastifyApp, honoApp } from './frameworks.js';
+import { loadAverage } from './report.js';
+import { ISSUER, startIssuer } from './tokens.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '301' },
+    'batch-ms': { type: 'string', default: '3' },
+    only: { type: 'string' },
+    json: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+const ROUNDS = Number(args.rounds);
+const BATCH_MS = Number(args['batch-ms']);
+const FRAMEWORKS = ['express', 'koa', 'fastify', 'hono'].filter(
+  (name) => args.only === undefined || args.only.split(',').includes(name),
+);
+const PAIRED: readonly Variant[] = ['bare', 'noop-sync', 'noop', 'actiongate'];
+// Where the adapter's own facts can be built without it (Express, Koa): the decomposition.
+const WITH_FACTS: readonly Variant[] = ['bare', 'noop-sync', 'noop', 'noop-facts', 'actiongate'];
+const AUDIENCE = 'https://invoices.bench';
+const log = (line: string) => args.quiet || process.stderr.write(`${line}\n`);
+
+/** One request through the app's handler; resolves to the status code. */
+type Send = (authorization: string) => Promise<number>;
+
+const nodeSend =
+  (listener: RequestListener): Send =>
+  async (authorization) =>
+    (await inject(listener, { method: 'GET', url: '/invoices', headers: { authorization } })).statusCode;
+
+async function sender(framework: string, variant: Variant, config: AppConfig): Promise<Send | undefined> {
+  switch (framework) {
+    case 'express':
+      return nodeSend(expressApp(variant, config));
+    case 'koa':
+      return nodeSend(koaApp(variant, config).callback());
+    case 'fastify': {
+      const app = await fastifyApp(variant, config);
+      if (app === undefined) return undefined;
+      return async (authorization) =>
+        (await app.inject({ method: 'GET', url: '/invoices', headers: { authorization } })).statusCode;
+    }
+    case 'hono': {
+      const app = await honoApp(variant, config);
+      if (app === undefined) return undefined;
+      return async (authorization) => (await app.request('/invoices', { headers: { authorization } })).status;
+    }
+  }
+  throw new Error(`unknown framework ${framework}`);
+}
+
+/**
+ * CPU µs (user + system, this process) per request over `count` sequential requests, cycling
+ * through `tokens` from `start`. CPU time, not wall time: on a shared machine the wall clock
+ * also counts the time other processes held the core.
+ */
+async function batch(send: Send, tokens: readonly string[], count: number, start = 0): Promise<number> {
+  const began = process.cpuUsage();
+  for (let i = 0; i < count; i++) {
+    const status = await send(tokens[(start + i) % tokens.length] as string);
+    if (status !== 200) throw new Error(`answered ${status}, not 200: the benchmark would measure a refusal`);
+    // A chain of awaited injections never leaves the microtask queue, so the responses' setImmediate
+    // writes would pile up (and their requests with them) until the batch ends: let them run.
+    if ((i & 15) === 15) await new Promise(setImmediate);
+  }
+  const { user, system } = process.cpuUsage(began);
+  return (user + system) / count;
+}
+
+/**
+ * Promises created per request (async_hooks), the driver's included: unlike time, a count that
+ * load on the machine cannot blur, so a change of shape shows even when its time is in the noise.
+ */
+async function promisesPerRequest(send: Send, token: string): Promise<number> {
+  let promises = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') promises++;
+    },
+  });
+  hook.enable();
+  try {
+    for (let i = 0; i < 200; i++) await send(token);
+  } finally {
+    hook.disable();
+  }
+  return promises / 200;
+}
+
+const quantile = (sorted: readonly number[], q: number) => {
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  return (sorted[low] as number) + ((sorted[Math.ceil(at)] as number) - (sorted[low] as number)) * (at - low);
+};
+export interface Spread {
+  readonly median: number;
+  readonly p25: number;
+  readonly p75: number;
+}
+const spread = (values: readonly number[]): Spread => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: quantile(sorted, 0.5), p25: quantile(sorted, 0.25), p75: quantile(sorted, 0.75) };
+};
+
+export interface FrameworkResult {
+  readonly framework: string;
+  readonly available: boolean;
+  readonly batch?: number;
+  /** µs per request of each variant, median over rounds. */
+  readonly perRequest?: Record<string, Spread>;
+  /** Paired differences in µs per request, e.g. `actiongate-noop`. */
+  readonly pairs?: Record<string, Spread>;
+  /** Promises created per request, per variant (the driver's included). */
+  readonly promises?: Record<string, number>;
+  /** bare µs / actiongate µs per round: the in-process throughput ratio. */
+  readonly ratioToBare?: Spread;
+  readonly distinct?: {
+    readonly firstPass: { actiongate: number; noop: number };
+    readonly cycled: Spread;
+    readonly heapGrowthMiB?: number;
+  };
+}
+
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const heapMiB = () => {
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+
+async function measure(
+  framework: string,
+  config: AppConfig,
+  single: readonly string[],
+  many: readonly string[],
+): Promise<FrameworkResult> {
+  const heapBefore = heapMiB();
+  const sends = new Map<Variant, Send>();
+  const variants = framework === 'express' || framework === 'koa' ? WITH_FACTS : PAIRED;
+  for (const variant of variants) {
+    const send = await sender(framework, variant, config);
+    if (send === undefined) return { framework, available: false };
+    sends.set(variant, send);
+  }
+  // Warm-up (JIT, the gate's first key set fetch and verification), then the batch size for BATCH_MS.
+  for (const send of sends.values()) await batch(send, single, 2000);
+  const count = Math.max(16, Math.round((BATCH_MS * 1000) / (await batch(sends.get('bare') as Send, single, 500))));
+  const promises: Record<string, number> = {};
+  for (const [variant, send] of sends) promises[variant] = await promisesPerRequest(send, single[0] as string);
+  const samples = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const variant = variants[(round + k) % variants.length] as Variant;
+      (samples.get(variant) as number[]).push(await batch(sends.get(variant) as Send, single, count));
+    }
+  }
+  const of = (variant: Variant) => samples.get(variant) as number[];
+  const diff = (a: Variant, b: Variant) => spread(of(a).map((value, i) => value - (of(b)[i] as number)));
+  const result = {
+    framework,
+    available: true,
+    batch: count,
+    promises,
+    perRequest: Object.fromEntries(variants.map((variant) => [variant, spread(of(variant))])),
+    pairs: {
+      'noop-sync − bare': diff('noop-sync', 'bare'),
+      'noop − bare': diff('noop', 'bare'),
+      ...(sends.has('noop-facts')
+        ? {
+            'noop-facts − noop': diff('noop-facts', 'noop'),
+            'actiongate − noop-facts': diff('actiongate', 'noop-facts'),
+          }
+        : {}),
+      'actiongate − noop': diff('actiongate', 'noop'),
+      'actiongate − bare': diff('actiongate', 'bare'),
+    },
+    ratioToBare: spread(of('bare').map((value, i) => value / (of('actiongate')[i] as number))),
+  };
+  log(
+    `${framework}: actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count})`,
+  );
+
+  // 10,000 distinct tokens: the first pass verifies each one; then cycled, paired with the noop.
+  const actiongate = sends.get('actiongate') as Send;
+  const noop = sends.get('noop') as Send;
+  const firstPass = {
+    actiongate: await batch(actiongate, many, many.length),
+    noop: await batch(noop, many, many.length),
+  };
+  const cycled: number[] = [];
+  let offset = 0;
+  for (let round = 0; round < Math.ceil(ROUNDS / 2); round++) {
+    const a = await batch(actiongate, many, count, offset);
+    const b = await batch(noop, many, count, offset);
+    cycled.push(a - b);
+    offset += count;
+  }
+  const heapGrowthMiB = (globalThis as { gc?: unknown }).gc ? heapMiB() - heapBefore : undefined;
+  log(`${framework}: 10,000 tokens cycled, actiongate − noop ${spread(cycled).median.toFixed(2)} µs`);
+  return { ...result, distinct: { firstPass, cycled: spread(cycled), heapGrowthMiB } };
+}
+
+export async function runInProcess(): Promise<{ load: string; results: FrameworkResult[] }> {
+  const issuer = await startIssuer();
+  try {
+    const jwksUri = issuer.jwksUri;
+    const config: AppConfig = { issuer: ISSUER, audience: AUDIENCE, jwksUri, jwksBase: new URL(jwksUri).origin };
+    const bearer = (token: string) => `Bearer ${token}`;
+    const single = [bearer(await issuer.mint(AUDIENCE))];
+    const many = (await issuer.mintMany(AUDIENCE, 10_000)).map(bearer);
+    const loadBefore = loadAverage();
+    const results: FrameworkResult[] = [];
+    for (const framework of FRAMEWORKS) results.push(await measure(framework, config, single, many));
+    return { load: `${loadBefore} before, ${loadAverage()} after`, results };
+  } finally {
+    issuer.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { inProcessTable, promisesTable } = await import('./report.js');
+  const run = await runInProcess();
+  process.stdout.write(
+    `${inProcessTable(run.results)}\n\nPromises per request:\n\n${promisesTable(run.results)}\n\nload average: ${run.load}\n`,
+  );
+  if (args.json) writeFileSync(args.json, JSON.stringify(run, null, 2));
+}
