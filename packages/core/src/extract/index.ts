@@ -30,6 +30,8 @@ export type Extraction =
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** Whether a string is an RFC 6750 §2.1 b64token. */
+export const isB64token = (value: string): boolean => B64TOKEN.test(value);
 const LEADING_SPACES = /^ +/;
 // RFC 9110 §11.1: auth-scheme = token (§5.6.2: 1*tchar), compared case-insensitively.
 const AUTH_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

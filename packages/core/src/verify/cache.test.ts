@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestIssuer, type TestIssuer, testGate } from '../../test/tokens.js';
 import { defineActions } from '../actions/index.js';
 import { TokenRejectedError } from '../errors.js';
+import { MemoryRevocationStore } from '../revocation/memory.js';
 import { withTokenCache } from './cache.js';
 import type { AccessTokenClaims, VerifiedToken, Verifier } from './index.js';
 
@@ -107,6 +108,65 @@ describe('the verified-token cache', () => {
   });
 });
 
+describe('the cache key: a suffix of the token, the whole token compared', () => {
+  // Longer than the key: every pair below shares the key and differs before it.
+  const SHARED = 'S'.repeat(40);
+
+  it('refuses a forged token that shares a cached token’s suffix, and keeps serving the cached one', async () => {
+    const { verify, calls } = countingVerifier();
+    const cached = withTokenCache(verify, options, () => NOW, 60);
+    expect((await cached(`good.${SHARED}`)).claims.sub).toBe(`good.${SHARED}`);
+    await expect((async () => cached(`bad.${SHARED}`))()).rejects.toBeInstanceOf(TokenRejectedError);
+    await expect((async () => cached(`bad.${SHARED}`))()).rejects.toBeInstanceOf(TokenRejectedError);
+    // The forgery was verified (and refused) each time; the rightful entry was never displaced.
+    expect((await cached(`good.${SHARED}`)).claims.sub).toBe(`good.${SHARED}`);
+    expect(calls).toEqual([`good.${SHARED}`, `bad.${SHARED}`, `bad.${SHARED}`]);
+    expect(cached.knows(`good.${SHARED}`)).toBe(true);
+    expect(cached.knows(`bad.${SHARED}`)).toBe(false);
+  });
+
+  it('answers a colliding valid token with its own claims, never the cached neighbour’s', async () => {
+    const { verify, calls } = countingVerifier();
+    const cached = withTokenCache(verify, options, () => NOW, 60);
+    await cached(`alice.${SHARED}`);
+    expect((await cached(`mallory.${SHARED}`)).claims.sub).toBe(`mallory.${SHARED}`);
+    expect((await cached(`mallory.${SHARED}`)).claims.sub).toBe(`mallory.${SHARED}`);
+    // Displaced: Alice's token is verified again, which is all an eviction costs.
+    expect((await cached(`alice.${SHARED}`)).claims.sub).toBe(`alice.${SHARED}`);
+    expect(calls).toEqual([`alice.${SHARED}`, `mallory.${SHARED}`, `alice.${SHARED}`]);
+  });
+
+  it('never deletes the entry a token collides with, stale or not', async () => {
+    let now = NOW;
+    const { verify, calls } = countingVerifier(seconds + 10, () => now);
+    const cached = withTokenCache(verify, { ...options, ttl: 3600 }, () => now, 60);
+    await cached(`good.${SHARED}`);
+    now = NOW + 10_000; // at exp: the entry is stale
+    await expect((async () => cached(`bad.${SHARED}`))()).rejects.toBeInstanceOf(TokenRejectedError);
+    expect(cached.knows(`good.${SHARED}`)).toBe(true);
+    expect(calls).toEqual([`good.${SHARED}`, `bad.${SHARED}`]);
+  });
+
+  it('treats a token shorter than the key like any other', async () => {
+    const { verify, calls } = countingVerifier();
+    const cached = withTokenCache(verify, options, () => NOW, 60);
+    await cached('t1');
+    await cached('t1');
+    await cached('xt1');
+    expect(calls).toEqual(['t1', 'xt1']);
+    expect(cached.knows('1')).toBe(false);
+  });
+
+  it('knows only tokens that pass the RFC 6750 b64token syntax, whatever the verifier accepted', async () => {
+    const { verify } = countingVerifier();
+    const cached = withTokenCache(verify, options, () => NOW, 60);
+    await cached('not b64token');
+    await cached('fine.b64token');
+    expect(cached.knows('not b64token')).toBe(false);
+    expect(cached.knows('fine.b64token')).toBe(true);
+  });
+});
+
 describe('the gate with the cache', () => {
   let issuer: TestIssuer;
   beforeAll(async () => {
@@ -147,6 +207,46 @@ describe('the gate with the cache', () => {
         expect(a.allow ? 'allow' : a.code).toBe(b.allow ? 'allow' : b.code);
       }
     }
+  });
+
+  /** The same signature (so the same cache key) under another payload: a forgery. */
+  function forgeWithSignatureOf(token: string, claims: Record<string, unknown>): string {
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const original = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...original, ...claims })).toString('base64url');
+    return `${header}.${forged}.${signature}`;
+  }
+
+  it('refuses a forgery carrying a cached token’s signature, and still allows the cached token', async () => {
+    const gate = testGate(issuer, actions, { now: () => NOW });
+    const uncached = testGate(issuer, actions, { now: () => NOW, tokenCache: false });
+    const token = await issuer.mint({ scope: 'other', exp: seconds + 3600 });
+    const forged = forgeWithSignatureOf(token, { scope: 'invoices:read' });
+    expect(forged.slice(-24)).toBe(token.slice(-24));
+    expect((await gate.decide('read', bearer(token))).allow).toBe(false); // cached: verified, scope too narrow
+    const refused = await gate.decide('read', bearer(forged));
+    const expected = await uncached.decide('read', bearer(forged));
+    expect(refused).toEqual(expected);
+    expect(refused.allow ? 'allow' : refused.code).toBe('token_signature');
+    const honest = await issuer.mint({ scope: 'invoices:read', exp: seconds + 3600 });
+    expect((await gate.decide('read', bearer(honest))).allow).toBe(true);
+    expect((await gate.decide('read', bearer(forgeWithSignatureOf(honest, { sub: 'someone-else' })))).allow).toBe(
+      false,
+    );
+    expect((await gate.decide('read', bearer(honest))).allow).toBe(true);
+  });
+
+  it('refuses a suffix-collision of a revoked token, and the revoked token stays revoked', async () => {
+    const store = new MemoryRevocationStore();
+    const gate = testGate(issuer, actions, { now: () => NOW, revocation: store });
+    const token = await issuer.mint({ scope: 'invoices:read', jti: 'j-revoked', exp: seconds + 3600 });
+    expect((await gate.decide('read', bearer(token))).allow).toBe(true);
+    await store.revoke({ jti: 'j-revoked' });
+    const collision = forgeWithSignatureOf(token, { jti: 'j-innocent' });
+    const refused = await gate.decide('read', bearer(collision));
+    expect(refused.allow ? 'allow' : refused.code).toBe('token_signature');
+    const revoked = await gate.decide('read', bearer(token));
+    expect(revoked.allow ? 'allow' : revoked.code).toBe('token_revoked');
   });
 
   it('names its options when they are wrong', () => {
