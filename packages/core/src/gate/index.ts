@@ -21,7 +21,7 @@ import { buildMetadata, metadataPathFor, metadataUrlFor } from '../metadata/inde
 import { MemoryReplayStore } from '../replay/memory.js';
 import type { ReplayStore } from '../replay/types.js';
 import { createRevocationCheck } from '../revocation/check.js';
-import { withTokenCache } from '../verify/cache.js';
+import { type CachedVerifier, withTokenCache } from '../verify/cache.js';
 import { createVerifier, type VerifiedToken, type Verifier } from '../verify/index.js';
 import type { Introspector } from '../verify/introspection.js';
 import { createIntrospectors, withIntrospection } from '../verify/introspection-dispatch.js';
@@ -65,10 +65,13 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
       );
     }
   }
-  const verifyJwt =
+  const cachedJwt: CachedVerifier | undefined =
     config.tokenCache === false
-      ? createVerifier(config)
+      ? undefined
       : withTokenCache(createVerifier(config), config.tokenCache, config.now, config.clockTolerance);
+  const verifyJwt: Verifier = cachedJwt ?? createVerifier(config);
+  // A header equal to a cached token skips the b64token expression (it matched when cached).
+  const knownToken = cachedJwt?.knows;
   // Introspection keeps its own cache, keyed by a hash of the token, with its own lifetimes.
   const introspectors = createIntrospectors(config);
   const opaque = [...introspectors.values()][0];
@@ -131,7 +134,7 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     let viaDpop = false;
     try {
       entry = typeof target === 'string' ? prepare(target) : target;
-      const extraction = extractToken(facts, config);
+      const extraction = extractToken(facts, config, knownToken);
       viaDpop = extraction.scheme === 'dpop';
       if ('refusal' in extraction) decision = tablesOf(entry)[viaDpop ? 'dpop' : 'bearer'][extraction.refusal];
       else if (!viaDpop && requiresDpop(entry.action.name)) {

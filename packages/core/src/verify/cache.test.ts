@@ -249,6 +249,28 @@ describe('the gate with the cache', () => {
     expect(revoked.allow ? 'allow' : revoked.code).toBe('token_revoked');
   });
 
+  it('refuses a malformed header byte for byte as without the cache, however close to a cached token', async () => {
+    const on = testGate(issuer, actions, { now: () => NOW, dpop: true });
+    const off = testGate(issuer, actions, { now: () => NOW, dpop: true, tokenCache: false });
+    const token = await issuer.mint({ scope: 'invoices:read', exp: seconds + 3600 });
+    expect((await on.decide('read', bearer(token))).allow).toBe(true);
+    const headers = [
+      `Bearer ${token.slice(0, 10)} ${token.slice(10)}`,
+      `Bearer %${token}`,
+      `Bearer ${token}\u0000`,
+      `Bearer ${token},Bearer ${token}`,
+      `Bearer ${token.slice(0, -1)}=x`,
+      `DPoP ${token.slice(0, 10)} ${token.slice(10)}`,
+      `DPoP %${token}`,
+    ];
+    for (const authorization of headers) {
+      const refused = await on.decide('read', { method: 'GET', path: '/x', authorization });
+      expect(refused.allow).toBe(false);
+      expect(refused).toEqual(await off.decide('read', { method: 'GET', path: '/x', authorization }));
+    }
+    expect((await on.decide('read', bearer(token))).allow).toBe(true);
+  });
+
   it('names its options when they are wrong', () => {
     expect(() => testGate(issuer, actions, { tokenCache: { ttl: 0 } })).toThrow(/tokenCache\.ttl/);
     expect(() => testGate(issuer, actions, { tokenCache: true as never })).toThrow(/tokenCache/);
