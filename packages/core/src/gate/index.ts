@@ -4,35 +4,30 @@
  * action's checks (401 step-up, 403), then single use (401) or the use budget (403), and emits
  * one audit event. Refusals are rendered in advance; an ordinary refusal throws nothing.
  */
-import type { RefusalDetail } from '../audit/detail.js';
-import { emitDecision } from '../audit/index.js';
 import type { RefusalCode } from '../challenge/codes.js';
 import {
   buildRefusal,
   type ChallengeOptions,
   type ChallengeRequirement,
   type ChallengeSchemes,
-  type Refusal,
 } from '../challenge/refusal.js';
-import { ConfigurationError, TokenRejectedError } from '../errors.js';
-import { extractToken } from '../extract/index.js';
+import { ConfigurationError } from '../errors.js';
 import type { RequestFacts } from '../facts.js';
 import { buildMetadata, metadataPathFor, metadataUrlFor } from '../metadata/index.js';
 import { MemoryReplayStore } from '../replay/memory.js';
 import type { ReplayStore } from '../replay/types.js';
 import { createRevocationCheck } from '../revocation/check.js';
 import { type CachedVerifier, withTokenCache } from '../verify/cache.js';
-import { createVerifier, type VerifiedToken, type Verifier } from '../verify/index.js';
-import type { Introspector } from '../verify/introspection.js';
+import { createVerifier, type Verifier } from '../verify/index.js';
 import { createIntrospectors, withIntrospection } from '../verify/introspection-dispatch.js';
-import { auditEvent } from './audit-event.js';
 import { createAuthorize } from './authorize.js';
-import { checkBearerBinding, DpopStep, dpopMetadata } from './dpop.js';
-import { backoffRefusals, refusalCodeFor } from './failure.js';
+import { createDecideNow } from './decide.js';
+import { DpopStep, dpopMetadata } from './dpop.js';
+import { backoffRefusals } from './failure.js';
 import { type GateOptions, normalizeGateOptions } from './options.js';
 import { type PreparedAction, prepareAction } from './prepare.js';
 import { type RefusalTables, refusalTables } from './tables.js';
-import type { Decision, Gate } from './types.js';
+import type { Gate } from './types.js';
 
 export type { PreparedAction } from './prepare.js';
 export type { Allow, AuthInfo, Decision, Gate } from './types.js';
@@ -123,59 +118,29 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
 
   const authorize = createAuthorize<N>({ config, dpop, replayStore, tablesOf });
 
-  async function decide(target: N | PreparedAction<N>, facts: RequestFacts): Promise<Decision<N>> {
-    const hook = options.onDecision;
-    const started = hook === undefined ? 0 : performance.now();
-    let entry: PreparedAction<N>;
-    let token: VerifiedToken | undefined;
-    let decision: Decision<N>;
-    let cause: unknown;
-    let detail: RefusalDetail | undefined;
-    let viaDpop = false;
-    try {
-      entry = typeof target === 'string' ? prepare(target) : target;
-      const extraction = extractToken(facts, config, knownToken);
-      viaDpop = extraction.scheme === 'dpop';
-      if ('refusal' in extraction) decision = tablesOf(entry)[viaDpop ? 'dpop' : 'bearer'][extraction.refusal];
-      else if (!viaDpop && requiresDpop(entry.action.name)) {
-        // RFC 6750 §3.1: Bearer is not a method this action supports; only the DPoP challenge.
-        decision = dpopOnlyTables.bearer.dpop_required;
-      } else {
-        // RFC 9449 §4.3 before the token: a request without a valid proof is refused whatever it carries.
-        const proof = viaDpop && dpop !== undefined ? await dpop.proof(facts, extraction.token) : undefined;
-        const verified = verify(extraction.token);
-        token = verified instanceof Promise ? await verified : verified;
-        if (proof === undefined) checkBearerBinding(token);
-        else dpop?.checkBinding(token, proof);
-        // A revocation check for chosen actions: the JWT verified, is it still active?
-        if (entry.action.introspect && token.introspected !== true)
-          await (introspectors.get(token.issuer) as Introspector).checkActive(extraction.token); // every issuer has one
-        if (isRevoked !== undefined && (await isRevoked(token))) {
-          decision = tablesOf(entry)[viaDpop ? 'dpop' : 'bearer'].token_revoked;
-        } else {
-          const authorized = authorize(entry, token, facts, proof);
-          decision = authorized instanceof Promise ? await authorized : authorized;
-        }
-      }
-    } catch (error) {
-      if (typeof target === 'string' && !prepared.has(target)) throw error; // an undeclared name is a programming error
-      entry = typeof target === 'string' ? (prepared.get(target) as PreparedAction<N>) : target;
-      const code = refusalCodeFor(error);
-      decision = keysUnavailableRefusal(error) ?? tablesOf(entry)[viaDpop ? 'dpop' : 'bearer'][code];
-      if (code === 'dpop_nonce_required' && dpop !== undefined) decision = await dpop.withNonce(decision as Refusal);
-      if (error instanceof TokenRejectedError) detail = error.detail;
-      else cause = error;
-    }
-    if (hook !== undefined) {
-      emitDecision(hook, auditEvent(entry, facts, decision, token, performance.now() - started, cause, detail));
-    }
-    return decision;
-  }
+  const decideNow = createDecideNow<N>({
+    config,
+    onDecision: options.onDecision,
+    knownToken,
+    verify,
+    dpop,
+    introspectors,
+    isRevoked,
+    authorize,
+    requiresDpop,
+    tablesOf,
+    dpopOnlyTables,
+    backoffRefusal: keysUnavailableRefusal,
+  });
 
   return Object.freeze({
     actions,
     prepare,
-    decide,
+    // `prepare` throws for an undeclared name: synchronously here, as a rejection from `decide`.
+    decideNow: (target: N | PreparedAction<N>, facts: RequestFacts) =>
+      decideNow(typeof target === 'string' ? prepare(target) : target, facts),
+    decide: async (target: N | PreparedAction<N>, facts: RequestFacts) =>
+      decideNow(typeof target === 'string' ? prepare(target) : target, facts),
     metadata: buildMetadata({
       resource: config.resource,
       authorizationServers: config.issuers.map((issuer) => issuer.issuer),

@@ -46,6 +46,13 @@ export interface Gate<N extends string = string> {
    * refusal (fail closed). Only an undeclared action name rejects, with `UnknownActionError`.
    */
   decide(action: N | PreparedAction<N>, facts: RequestFacts): Promise<Decision<N>>;
+  /**
+   * The same decision as {@link Gate.decide}, returned as it is when nothing had to wait (a
+   * cached token, no DPoP proof, no store, no hook): a `Decision`, or a promise of one. For
+   * adapters that answer a cached request in the same tick. Never throws or rejects for
+   * anything a request carries; an undeclared action name throws `UnknownActionError`.
+   */
+  decideNow(action: N | PreparedAction<N>, facts: RequestFacts): Decision<N> | Promise<Decision<N>>;
   /** The RFC 9728 document. */
   readonly metadata: ProtectedResourceMetadata;
   /** Where the document is served: the absolute URL (RFC 9728 §3.1) and its path. */

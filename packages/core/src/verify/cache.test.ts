@@ -147,6 +147,22 @@ describe('the cache key: a suffix of the token, the whole token compared', () =>
     expect(calls).toEqual([`good.${SHARED}`, `bad.${SHARED}`]);
   });
 
+  it('answers from the entry knows() found only for that very token, and a displacement in between is harmless', async () => {
+    const { verify, calls } = countingVerifier();
+    const cached = withTokenCache(verify, options, () => NOW, 60);
+    await cached(`alice.${SHARED}`);
+    // As with a DPoP proof awaited between extraction and verification: another request's
+    // verification under the same key lands after knows() vouched for Alice's entry.
+    const pending = cached(`mallory.${SHARED}`);
+    expect(cached.knows(`alice.${SHARED}`)).toBe(true);
+    expect((await pending).claims.sub).toBe(`mallory.${SHARED}`);
+    expect(cached.knows(`alice.${SHARED}`)).toBe(false); // displaced by Mallory's entry
+    expect(cached.knows(`mallory.${SHARED}`)).toBe(true);
+    // A hint is never another token's answer.
+    expect((await cached(`bob.${SHARED}`)).claims.sub).toBe(`bob.${SHARED}`);
+    expect(calls).toEqual([`alice.${SHARED}`, `mallory.${SHARED}`, `bob.${SHARED}`]);
+  });
+
   it('treats a token shorter than the key like any other', async () => {
     const { verify, calls } = countingVerifier();
     const cached = withTokenCache(verify, options, () => NOW, 60);

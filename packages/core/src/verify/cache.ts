@@ -95,22 +95,35 @@ export function withTokenCache(
     return verified;
   }
 
+  // The entry `knows` just found for the extractor, so that the verification that follows in the
+  // same tick needs no second lookup. Only a hint: it is used for a token equal to it in full.
+  let vouched: Entry | undefined;
+  // Only the entry in hand: a hint may have been displaced since by another token under its key.
+  const forget = (key: string, entry: Entry) => cache.peek(key) === entry && cache.delete(key);
+
   // A hit answers synchronously: no promise, no microtask, on the path that matters most.
   function cachedVerify(token: string): VerifiedToken | Promise<VerifiedToken> {
     const key = keyOf(token);
-    const hit = cache.get(key);
+    const hint = vouched;
+    vouched = undefined;
+    const hit = hint !== undefined && hint.token === token ? hint : cache.get(key);
     // Another token under the same key is a miss; its entry is not touched here.
     if (hit === undefined || hit.token !== token) return verifyAndKeep(token);
     const at = now();
     if (at >= hit.until) {
-      cache.delete(key);
+      forget(key, hit);
       return verifyAndKeep(token);
     }
     const refusal = checkTimes(hit.verified.claims, Math.floor(at / 1000), clockTolerance);
     if (refusal === undefined) return hit.verified;
-    cache.delete(key);
+    forget(key, hit);
     throw new TokenRejectedError(refusal);
   }
-  const knows = (token: string): boolean => cache.peek(keyOf(token))?.token === token;
+  const knows = (token: string): boolean => {
+    const entry = cache.get(keyOf(token)); // a use: it refreshes the entry's recency
+    if (entry === undefined || entry.token !== token) return false;
+    vouched = entry;
+    return true;
+  };
   return Object.assign(cachedVerify, { knows });
 }
