@@ -6,6 +6,7 @@ export {
   type UseBudget,
 } from './actions/index.js';
 export { isScopeToken } from './actions/scope-syntax.js';
+export { assertAdapterArguments } from './adapter/binding.js';
 export { ActionRefusedError, MissingAuthError, RefusalHookError } from './adapter/errors.js';
 export { targetsPath } from './adapter/request-target.js';
 export type { DecisionEvent, DecisionHook, RefusalDetail, RefusalProblem } from './audit/index.js';
@@ -125,4 +126,5 @@ export {
   type WebDecision,
   type WebRequestFactsOptions,
   webRequestFacts,
+  webRequestFactsNow,
 } from './web/index.js';

@@ -73,6 +73,31 @@ describe.each(versions)('%s', (_, createApp) => {
     expect(refund.body).toEqual({ action: 'refund', issuer: ISSUER });
   });
 
+  it('runs the handler in the same tick for a cached token, as a synchronous middleware would', async () => {
+    const gate = createGate({ actions, resource: RESOURCE, issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }] });
+    const { requireAction } = actiongate(gate);
+    const application = createApp();
+    application.get(
+      '/invoices',
+      (req, _res, next) => {
+        // Set now, cleared by the first microtask: still set in the handler only if nothing waited.
+        const marked = req as unknown as { sameTick: boolean };
+        marked.sameTick = true;
+        queueMicrotask(() => {
+          marked.sameTick = false;
+        });
+        next();
+      },
+      requireAction('read'),
+      (req, res) => res.json({ sameTick: (req as unknown as { sameTick: boolean }).sameTick }),
+    );
+    const token = await issuer.mint({ scope: 'invoices:read' });
+    const first = await request(application).get('/invoices').set('authorization', `Bearer ${token}`);
+    expect(first.body).toEqual({ sameTick: false }); // its signature was verified: that waits
+    const again = await request(application).get('/invoices').set('authorization', `Bearer ${token}`);
+    expect(again.body).toEqual({ sameTick: true });
+  });
+
   it.each([
     [
       'no Authorization',

@@ -3,7 +3,14 @@
  * It holds no rule of its own, and declares nothing globally: read the result with `getAuth(req)`.
  */
 import { IncomingMessage } from 'node:http';
-import { type AuthInfo, ConfigurationError, type Decision, type Gate, type PreparedAction } from '@actiongate/core';
+import {
+  type AuthInfo,
+  assertAdapterArguments,
+  ConfigurationError,
+  type Decision,
+  type Gate,
+  type PreparedAction,
+} from '@actiongate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AUTH, type AuthCarrier, getAuth, getAuthOrThrow } from './auth.js';
 import { requestFacts } from './facts.js';
@@ -130,26 +137,33 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
     next();
   }
 
-  // Not an async function: Express 5 chains a handler onto a promise a middleware returns (one
-  // more promise and microtask per request), and Express 4 ignores it. Every error reaches next()
+  function settleOrFail(decision: Decision<N>, req: Request, res: Response, next: NextFunction): void {
+    try {
+      settle(decision, req, res, next);
+    } catch (error) {
+      // sendRefusal on a response already answered (ERR_HTTP_HEADERS_SENT), as above.
+      next(error);
+    }
+  }
+
+  // Not an async function: a cached token's request is decided synchronously (gate.decideNow), and
+  // next() is then called in the same tick, as by a plain synchronous middleware; Express 5 would
+  // chain a handler onto a returned promise, and Express 4 ignores it. Every error reaches next()
   // here instead, whichever Express runs it.
   return function requireAction(req: Request, res: Response, next: NextFunction): void {
-    let pending: Promise<Decision<N>>;
+    let decision: Decision<N> | Promise<Decision<N>>;
     try {
-      pending = gate.decide(prepared, requestFacts(req));
+      decision = gate.decideNow(prepared, requestFacts(req));
     } catch (error) {
       next(error);
       return;
     }
-    pending.then(
-      (decision) => {
-        try {
-          settle(decision, req, res, next);
-        } catch (error) {
-          // sendRefusal on a response already answered (ERR_HTTP_HEADERS_SENT), as above.
-          next(error);
-        }
-      },
+    if (!(decision instanceof Promise)) {
+      settleOrFail(decision, req, res, next);
+      return;
+    }
+    decision.then(
+      (decided) => settleOrFail(decided, req, res, next),
       // Only an undeclared action name, which prepare() already ruled out.
       (error: unknown) => next(error),
     );
@@ -163,12 +177,7 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
  * @throws ConfigurationError when `gate` is not a gate or an option is invalid.
  */
 export function actiongate<N extends string>(gate: Gate<N>, options: ExpressAdapterOptions = {}): ExpressActionGate<N> {
-  if (typeof gate?.decide !== 'function' || typeof gate.prepare !== 'function') {
-    throw new ConfigurationError('gate', 'must be the result of createGate({...}) from @actiongate/core');
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('options', 'must be an object such as { onRefusal: "error" }');
-  }
+  assertAdapterArguments(gate, options);
   const settings = settingsFrom(options);
   return {
     // `prepare` throws for an undeclared name now, while the route is being declared.

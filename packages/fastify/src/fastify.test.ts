@@ -118,6 +118,36 @@ describe.each(['config.action', 'preHandler'] as const)('guarded by %s', (style)
     },
   );
 
+  it('runs the route in the same tick for a cached token', async () => {
+    const gate = createGate({ actions, resource: RESOURCE, issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }] });
+    const { plugin, requireAction } = actiongate(gate);
+    const { app, listener } = createTestApp();
+    await app.register(plugin);
+    const ticks = new WeakMap<FastifyRequest, { same: boolean }>();
+    app.addHook('onRequest', (req, _reply, done) => {
+      // Set now, cleared by the first microtask: still set in the route only if nothing waited.
+      const mark = { same: true };
+      ticks.set(req, mark);
+      queueMicrotask(() => {
+        mark.same = false;
+      });
+      done();
+    });
+    const guard = style === 'config.action' ? { config: { action: 'read' } } : { preHandler: requireAction('read') };
+    app.get('/x', guard, (req, reply) => {
+      reply.send({ sameTick: ticks.get(req)?.same });
+    });
+    const token = await issuer.mint({ scope: 'invoices:read' });
+    const first = await request(await listener())
+      .get('/x')
+      .set('authorization', `Bearer ${token}`);
+    expect(first.body).toEqual({ sameTick: false });
+    const again = await request(await listener())
+      .get('/x')
+      .set('authorization', `Bearer ${token}`);
+    expect(again.body).toEqual({ sameTick: true });
+  });
+
   it('guards the HEAD route Fastify derives from a GET route', async () => {
     const reply = await request(await server()).head('/invoices/inv_1001');
     expect(reply.status).toBe(401);

@@ -4,7 +4,7 @@
  * refusal first (a body that does not parse, is too large or has an unsupported type is otherwise
  * answered before the guard could run).
  */
-import { type Gate, type PreparedAction, RefusalHookError } from '@actiongate/core';
+import { type Decision, type Gate, type PreparedAction, RefusalHookError } from '@actiongate/core';
 import type { FastifyError, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AUTH, type AuthCarrier } from './auth.js';
 import { requestFacts } from './facts.js';
@@ -21,8 +21,11 @@ export type ActionGuard = (
   done: (error?: FastifyError | Error) => void,
 ) => void;
 
-/** Decides and writes a refusal; resolves `true` only when the request is allowed. */
-export type Decider = (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+/**
+ * Decides and writes a refusal; `true` only when the request is allowed. Answered as it is for a
+ * cached token's request (no promise), a promise of it otherwise.
+ */
+export type Decider = (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>;
 
 /**
  * On every guard function: its decider, so that the plugin recognises `requireAction()` among a
@@ -48,13 +51,14 @@ export function createDecider<N extends string>(
   settings: GuardSettings,
 ): Decider {
   const { onRefusal } = settings;
-  return async function decide(request, reply) {
-    (request as Marks)[DECIDED] = true;
-    const decision = await gate.decide(prepared, requestFacts(request));
+
+  function settle(decision: Decision<N>, request: FastifyRequest, reply: FastifyReply): boolean | Promise<boolean> {
     if (!decision.allow) {
-      if (onRefusal === 'respond') sendRefusal(reply, decision);
-      else await handOver(decision, request, reply, onRefusal);
-      return false;
+      if (onRefusal === 'respond') {
+        sendRefusal(reply, decision);
+        return false;
+      }
+      return handOver(decision, request, reply, onRefusal).then(() => false);
     }
     // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer.
     if (decision.headers !== undefined)
@@ -62,20 +66,49 @@ export function createDecider<N extends string>(
     (request as unknown as AuthCarrier)[AUTH] = decision.auth;
     (request as unknown as AuthCarrier).actionAuth = decision.auth;
     return true;
+  }
+
+  return function decide(request, reply) {
+    (request as Marks)[DECIDED] = true;
+    const decision = gate.decideNow(prepared, requestFacts(request));
+    if (decision instanceof Promise) return decision.then((decided) => settle(decided, request, reply));
+    return settle(decision, request, reply);
   };
 }
 
 /** Fastify continues on a falsy `done` argument: whatever a failure threw stays a failure. */
 export const asError = (error: unknown): Error => (error instanceof Error ? error : new RefusalHookError(error));
 
-export function guardHook(decide: Decider): ActionGuard {
-  const guard: ActionGuard = function requireAction(request, reply, done) {
-    decide(request, reply).then(
-      (allowed) => {
-        if (allowed) done();
+/**
+ * Runs a decider in a callback-style hook: `done()` only when allowed, in the same tick for a
+ * cached token's request; `done(error)` for a failure, thrown or rejected.
+ */
+export function runDecider(
+  decide: Decider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (error?: FastifyError | Error) => void,
+): void {
+  let allowed: boolean | Promise<boolean>;
+  try {
+    allowed = decide(request, reply);
+  } catch (error) {
+    done(asError(error));
+    return;
+  }
+  if (allowed === true) done();
+  else if (allowed !== false)
+    allowed.then(
+      (yes) => {
+        if (yes) done();
       },
       (error: unknown) => done(asError(error)),
     );
+}
+
+export function guardHook(decide: Decider): ActionGuard {
+  const guard: ActionGuard = function requireAction(request, reply, done) {
+    runDecider(decide, request, reply, done);
   };
   Object.defineProperty(guard, GUARD, { value: decide });
   return guard;

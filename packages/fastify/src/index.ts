@@ -3,7 +3,7 @@
  * Fastify's reply. It holds no rule of its own; its only declarations merge into Fastify's own
  * interfaces (`request.actionAuth`, route `config.action`), nothing global.
  */
-import { type AuthInfo, ConfigurationError, type Gate } from '@actiongate/core';
+import { type AuthInfo, assertAdapterArguments, ConfigurationError, type Gate } from '@actiongate/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { getAuth, getAuthOrThrow } from './auth.js';
 import { type ActionGuard, createDecider, guardHook } from './guard.js';
@@ -65,12 +65,7 @@ export interface FastifyActionGate<N extends string> {
  * @throws ConfigurationError when `gate` is not a gate or an option is invalid.
  */
 export function actiongate<N extends string>(gate: Gate<N>, options: FastifyAdapterOptions = {}): FastifyActionGate<N> {
-  if (typeof gate?.decide !== 'function' || typeof gate.prepare !== 'function') {
-    throw new ConfigurationError('gate', 'must be the result of createGate({...}) from @actiongate/core');
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('options', 'must be an object such as { onRefusal: "error" }');
-  }
+  assertAdapterArguments(gate, options);
   const { onRefusal = 'respond' } = options;
   if (onRefusal !== 'respond' && onRefusal !== 'error' && typeof onRefusal !== 'function') {
     throw new ConfigurationError(

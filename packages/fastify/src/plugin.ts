@@ -7,7 +7,7 @@
 import { ConfigurationError, type Gate, type PreparedAction, REFUSALS, UnknownActionError } from '@actiongate/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { armRoute, asError, createDecider, type Decider, type GuardSettings, guardIn } from './guard.js';
+import { armRoute, createDecider, type Decider, type GuardSettings, guardIn, runDecider } from './guard.js';
 import { declareMetadataRoute } from './metadata.js';
 import { routeConfig } from './route-config.js';
 
@@ -92,12 +92,7 @@ export function createPlugin<N extends string>(
       reply.code(500).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(INTERNAL_ERROR);
       return;
     }
-    decide(request, reply).then(
-      (allowed) => {
-        if (allowed) done();
-      },
-      (error: unknown) => done(asError(error)),
-    );
+    runDecider(decide, request, reply, done);
   }
 
   async function actiongatePlugin(fastify: FastifyInstance, options: ActionGatePluginOptions): Promise<void> {

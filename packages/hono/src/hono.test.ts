@@ -233,6 +233,29 @@ describe('the adapter', () => {
     },
   );
 
+  it('runs the route in the same tick for a cached token, and never takes next()’s Context for a response', async () => {
+    const gate = createGate({ actions, resource: RESOURCE, issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }] });
+    const { requireAction } = actiongate(gate);
+    const app = new Hono<{ Variables: { sameTick: boolean } }>();
+    app.use(async (c, next) => {
+      // Set now, cleared by the first microtask: still set in the route only if nothing waited.
+      c.set('sameTick', true);
+      queueMicrotask(() => c.set('sameTick', false));
+      await next();
+    });
+    app.get('/x', requireAction('read'), (c) => c.json({ sameTick: c.get('sameTick') }));
+    // A middleware after the guard that answers nothing: the route's 404, not a Context as a body.
+    app.get('/y', requireAction('read'), async (_c, next) => {
+      await next();
+    });
+    const token = await issuer.mint({ scope: 'invoices:read' });
+    expect(await (await app.request('/x', { headers: bearer(token) })).json()).toEqual({ sameTick: false });
+    expect(await (await app.request('/x', { headers: bearer(token) })).json()).toEqual({ sameTick: true });
+    const unanswered = await app.request('/y', { headers: bearer(token) });
+    expect(unanswered.status).toBe(404);
+    expect(await unanswered.text()).toBe('404 Not Found');
+  });
+
   it('refuses a token without the scope with 403 insufficient_scope naming it', async () => {
     const token = await issuer.mint({ scope: 'invoices:read' });
     const reply = await server().request('/refund', { method: 'POST', headers: bearer(token) });

@@ -6,15 +6,18 @@
  */
 import {
   type AuthInfo,
+  assertAdapterArguments,
   ConfigurationError,
+  type Decision,
   type Gate,
   type PreparedAction,
   RequestBodyError,
+  type RequestFacts,
   refusalResponse,
   requestBodyErrorResponse,
-  webRequestFacts,
+  webRequestFactsNow,
 } from '@actiongate/core';
-import type { Context, Env, Input, MiddlewareHandler } from 'hono';
+import type { Context, Env, Input, MiddlewareHandler, Next } from 'hono';
 import { AUTH, getAuth, getAuthOrThrow, type SymbolVariables } from './auth.js';
 import { metadataMiddleware } from './metadata.js';
 import { handOver, type RefusalHook, refusalError } from './refusal.js';
@@ -115,23 +118,18 @@ function rawHeadersOf(env: unknown): readonly string[] | undefined {
   return Array.isArray(raw) ? (raw as string[]) : undefined;
 }
 
+const nothing = (): undefined => undefined;
+
 function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, settings: Settings): MiddlewareHandler {
   const { variable, onRefusal, maxBodyBytes } = settings;
-  const factsOptions = { maxBodyBytes };
-  return async function requireAction(c, next) {
-    let facts: Awaited<ReturnType<typeof webRequestFacts>>;
-    try {
-      facts = await webRequestFacts(c.req.raw, {
-        ...factsOptions,
-        params: c.req.param() as Record<string, string>,
-        rawHeaders: rawHeadersOf(c.env),
-      });
-    } catch (error) {
-      // A body too large or cut short is answered; one the app read first is its bug (a 500 it sees).
-      if (error instanceof RequestBodyError && error.status !== 500) return requestBodyErrorResponse(error);
-      throw error;
-    }
-    const decision = await gate.decide(prepared, facts);
+
+  // A body too large or cut short is answered; one the app read first is its bug (a 500 it sees).
+  function bodyError(error: unknown): Response {
+    if (error instanceof RequestBodyError && error.status !== 500) return requestBodyErrorResponse(error);
+    throw error;
+  }
+
+  function settle(decision: Decision<N>, c: Context, next: Next): Response | Promise<Response | undefined> {
     if (!decision.allow) {
       if (onRefusal === 'respond') return refusalResponse(decision);
       if (onRefusal === 'error') throw refusalError(decision);
@@ -139,11 +137,40 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
     }
     (c as unknown as SymbolVariables).set(AUTH, decision.auth);
     if (variable !== false) c.set(variable as never, decision.auth as never);
-    await next();
-    // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer, whatever it is.
     const headers = decision.headers;
-    if (headers !== undefined) for (const name of Object.keys(headers)) c.header(name, headers[name] as string);
+    // Not next() itself: it resolves to the Context, which compose would take for a response.
+    if (headers === undefined) return next().then(nothing);
+    // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer, whatever it is.
+    return next().then(() => {
+      for (const name of Object.keys(headers)) c.header(name, headers[name] as string);
+      return undefined;
+    });
+  }
+
+  function decideWith(facts: RequestFacts, c: Context, next: Next) {
+    const decision = gate.decideNow(prepared, facts);
+    if (decision instanceof Promise) return decision.then((decided) => settle(decided, c, next));
+    return settle(decision, c, next);
+  }
+
+  // Not an async function: a cached token's request without a body is decided synchronously
+  // (webRequestFactsNow, gate.decideNow): no promise of the guard's own but the one after next().
+  // Hono's compose awaits whatever a middleware returns, and catches what it throws.
+  const requireAction = (c: Context, next: Next) => {
+    let facts: RequestFacts | Promise<RequestFacts>;
+    try {
+      facts = webRequestFactsNow(c.req.raw, {
+        maxBodyBytes,
+        params: c.req.param() as Record<string, string>,
+        rawHeaders: rawHeadersOf(c.env),
+      });
+    } catch (error) {
+      return bodyError(error);
+    }
+    if (facts instanceof Promise) return facts.then((read) => decideWith(read, c, next), bodyError);
+    return decideWith(facts, c, next);
   };
+  return requireAction as unknown as MiddlewareHandler;
 }
 
 /**
@@ -156,12 +183,7 @@ export function actiongate<N extends string, K extends string | false = 'auth'>(
   gate: Gate<N>,
   options: HonoAdapterOptions<K> = {},
 ): HonoActionGate<N, K> {
-  if (typeof gate?.decide !== 'function' || typeof gate.prepare !== 'function') {
-    throw new ConfigurationError('gate', 'must be the result of createGate({...}) from @actiongate/core');
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('options', 'must be an object such as { onRefusal: "error" }');
-  }
+  assertAdapterArguments(gate, options);
   const settings = settingsFrom(options);
   return {
     // `prepare` throws for an undeclared name now, while the route is being declared.

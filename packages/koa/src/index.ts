@@ -2,7 +2,14 @@
  * Koa 2 and 3 adapter: turns a context into facts, asks the gate, writes the decision.
  * It holds no rule of its own, and declares nothing globally.
  */
-import { type AuthInfo, ConfigurationError, type Gate, type PreparedAction } from '@actiongate/core';
+import {
+  type AuthInfo,
+  assertAdapterArguments,
+  ConfigurationError,
+  type Decision,
+  type Gate,
+  type PreparedAction,
+} from '@actiongate/core';
 import type { Context, Middleware, Next } from 'koa';
 import { type AnyContext, AUTH, type AuthCarrier, getAuth, getAuthOrThrow } from './auth.js';
 import { requestFacts } from './facts.js';
@@ -90,17 +97,29 @@ function settingsFrom(options: KoaAdapterOptions<string | false>): Settings {
 
 function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, settings: Settings): Middleware {
   const { stateKey, onRefusal } = settings;
-  return async function requireAction(ctx: Context, next: Next): Promise<void> {
-    const decision = await gate.decide(prepared, requestFacts(ctx));
+
+  function settle(decision: Decision<N>, ctx: Context, next: Next): Promise<void> | undefined {
     if (!decision.allow) {
-      if (onRefusal === 'respond') return sendRefusal(ctx, decision);
+      if (onRefusal === 'respond') {
+        sendRefusal(ctx, decision);
+        return undefined;
+      }
       return handOver(decision, ctx, onRefusal);
     }
     // RFC 9449 §9: a fresh DPoP nonce travels with the handler's answer.
     if (decision.headers !== undefined) ctx.set(decision.headers as Record<string, string>);
     (ctx as unknown as AuthCarrier)[AUTH] = decision.auth;
     if (stateKey !== false) (ctx.state as Record<string, unknown>)[stateKey] = decision.auth;
-    await next();
+    return next();
+  }
+
+  // Not an async function: a cached token's request is decided synchronously (gate.decideNow),
+  // and the guard then returns next()'s own promise, or nothing once it answered a refusal, with
+  // no promise of its own. Koa's compose resolves either, and turns a throw into a rejection.
+  return function requireAction(ctx: Context, next: Next): Promise<void> | undefined {
+    const decision = gate.decideNow(prepared, requestFacts(ctx));
+    if (decision instanceof Promise) return decision.then((decided) => settle(decided, ctx, next));
+    return settle(decision, ctx, next);
   };
 }
 
@@ -114,12 +133,7 @@ export function actiongate<N extends string, K extends string | false = 'auth'>(
   gate: Gate<N>,
   options: KoaAdapterOptions<K> = {},
 ): KoaActionGate<N, K> {
-  if (typeof gate?.decide !== 'function' || typeof gate.prepare !== 'function') {
-    throw new ConfigurationError('gate', 'must be the result of createGate({...}) from @actiongate/core');
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('options', 'must be an object such as { onRefusal: "error" }');
-  }
+  assertAdapterArguments(gate, options);
   const settings = settingsFrom(options);
   return {
     // `prepare` throws for an undeclared name now, while the route is being declared.

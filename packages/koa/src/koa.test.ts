@@ -119,6 +119,29 @@ describe.each(versions)('%s', (_, createApp) => {
     },
   );
 
+  it('runs the route in the same tick for a cached token: no promise of its own around next()', async () => {
+    const gate = createGate({ actions, resource: RESOURCE, issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }] });
+    const { requireAction } = actiongate(gate);
+    const app = createApp();
+    app.use((ctx, next) => {
+      // Set now, cleared by the first microtask: still set in the route only if nothing waited.
+      ctx.state.sameTick = true;
+      queueMicrotask(() => {
+        ctx.state.sameTick = false;
+      });
+      return next();
+    });
+    app.use(requireAction('read'));
+    app.use((ctx) => {
+      ctx.body = { sameTick: ctx.state.sameTick };
+    });
+    const token = await issuer.mint({ scope: 'invoices:read' });
+    const first = await request(app.callback()).get('/invoices').set('authorization', `Bearer ${token}`);
+    expect(first.body).toEqual({ sameTick: false }); // its signature was verified: that waits
+    const again = await request(app.callback()).get('/invoices').set('authorization', `Bearer ${token}`);
+    expect(again.body).toEqual({ sameTick: true });
+  });
+
   it('refuses a token without the scope with 403 insufficient_scope naming it', async () => {
     const token = await issuer.mint({ scope: 'invoices:read' });
     const reply = await request(server()).post('/refund').set('authorization', `Bearer ${token}`);

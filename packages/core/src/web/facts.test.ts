@@ -6,7 +6,7 @@ import { ConfigurationError } from '../errors.js';
 import type { Gate } from '../gate/index.js';
 import { RequestBodyError } from './body.js';
 import { decideRequest } from './decide.js';
-import { webRequestFacts } from './facts.js';
+import { webRequestFacts, webRequestFactsNow } from './facts.js';
 
 const actions = defineActions({ read: { scopes: ['invoices:read'] } });
 let issuer: TestIssuer;
@@ -233,5 +233,37 @@ describe('webRequestFacts: the facts', () => {
   it('an allowed request through decideRequest carries the auth', async () => {
     const decision = await decideRequest(gate, gate.prepare('read'), request('/invoices', { headers: [bearer()] }));
     expect(decision).toMatchObject({ allow: true, auth: { action: 'read', claims: { sub: 'user-1' } } });
+  });
+});
+
+describe('webRequestFactsNow', () => {
+  it('returns the facts as they are when no body has to be read, equal to webRequestFacts()', async () => {
+    const request = new Request('https://api.test/invoices?x=1', { headers: { authorization: `Bearer ${token}` } });
+    const facts = webRequestFactsNow(request, { params: { id: '7' } });
+    expect(facts).not.toBeInstanceOf(Promise);
+    expect(facts).toEqual(await webRequestFacts(request, { params: { id: '7' } }));
+    expect(facts).toMatchObject({ method: 'GET', path: '/invoices', authorization: `Bearer ${token}` });
+  });
+
+  it('waits for a form or JSON body, which may carry a token, and never skips it', async () => {
+    const request = new Request('https://api.test/refund', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `access_token=${token}`,
+    });
+    const facts = webRequestFactsNow(request);
+    expect(facts).toBeInstanceOf(Promise);
+    expect(await facts).toMatchObject({ bodyAccessToken: token, bodyIsForm: true });
+    expect(await request.text()).toBe(`access_token=${token}`); // read from a clone
+  });
+
+  it('rejects a body over the limit with RequestBodyError 413, and throws a bad limit synchronously', async () => {
+    const big = new Request('https://api.test/refund', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(64) }),
+    });
+    await expect(webRequestFactsNow(big, { maxBodyBytes: 16 })).rejects.toMatchObject({ status: 413 });
+    expect(() => webRequestFactsNow(big, { maxBodyBytes: 0 })).toThrow(ConfigurationError);
   });
 });

@@ -74,6 +74,21 @@ function declaresBody(headers: Headers): boolean {
  * @throws ConfigurationError (as a rejection) when `maxBodyBytes` is not a positive integer.
  */
 export async function webRequestFacts(request: Request, options: WebRequestFactsOptions = {}): Promise<RequestFacts> {
+  return webRequestFactsNow(request, options);
+}
+
+/**
+ * The same facts as {@link webRequestFacts}, returned as they are when no body has to be read
+ * (no form or JSON body, the case of nearly every request), a promise of them otherwise: for
+ * adapters that decide a cached token's request without a promise (see `gate.decideNow`).
+ *
+ * @throws RequestBodyError (as a rejection) as {@link webRequestFacts} does.
+ * @throws ConfigurationError, synchronously, when `maxBodyBytes` is not a positive integer.
+ */
+export function webRequestFactsNow(
+  request: Request,
+  options: WebRequestFactsOptions = {},
+): RequestFacts | Promise<RequestFacts> {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(max) || max < 1) {
     throw new ConfigurationError('maxBodyBytes', `must be a positive integer number of bytes (got ${String(max)})`);
@@ -105,6 +120,15 @@ export async function webRequestFacts(request: Request, options: WebRequestFacts
     }
     return facts;
   }
+  return withBody(request, max, kind, facts);
+}
+
+async function withBody(
+  request: Request,
+  max: number,
+  kind: 'form' | 'json',
+  facts: RequestFacts,
+): Promise<RequestFacts> {
   const bytes = await readBoundedBody(request, max);
   // Not fatal: a stray byte must not hide an `access_token` next to it.
   const text = new TextDecoder().decode(bytes);

@@ -4,6 +4,6 @@
  */
 export { type BodyKind, RequestBodyError, type RequestBodyErrorCode } from './body.js';
 export { decideRequest, type WebDecision } from './decide.js';
-export { DEFAULT_MAX_BODY_BYTES, type WebRequestFactsOptions, webRequestFacts } from './facts.js';
+export { DEFAULT_MAX_BODY_BYTES, type WebRequestFactsOptions, webRequestFacts, webRequestFactsNow } from './facts.js';
 export { applyDecisionHeaders, credentialFields, rawCredentialFields } from './headers.js';
 export { isMetadataRequest, metadataResponse, refusalResponse, requestBodyErrorResponse } from './response.js';
