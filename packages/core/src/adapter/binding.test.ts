@@ -15,7 +15,7 @@ describe('assertAdapterArguments', () => {
     expect(() => assertAdapterArguments(gate, {})).not.toThrow();
   });
 
-  it.each([
+  it.each<[string, unknown]>([
     ['nothing', undefined],
     ['null', null],
     ['a string', 'gate'],

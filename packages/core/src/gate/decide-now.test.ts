@@ -46,7 +46,7 @@ describe('gate.decideNow', () => {
   it('answers the refusals that need no token synchronously (missing, malformed, repeated)', () => {
     const gate = testGate(issuer, actions);
     for (const [facts, status] of [
-      [{ method: 'GET', path: '/x' }, 401],
+      [{ method: 'GET', path: '/x', authorization: undefined }, 401],
       [{ method: 'GET', path: '/x', authorization: 'Bearer a b' }, 400],
       [{ method: 'GET', path: '/x', authorization: ['Bearer a', 'Bearer b'] }, 400],
     ] as const) {
@@ -97,8 +97,12 @@ describe('gate.decideNow', () => {
 
   it('throws UnknownActionError synchronously for an undeclared name; decide() rejects with it', async () => {
     const gate = testGate(issuer, actions);
-    expect(() => gate.decideNow('nope' as 'read', { method: 'GET', path: '/x' })).toThrow(UnknownActionError);
-    await expect(gate.decide('nope' as 'read', { method: 'GET', path: '/x' })).rejects.toThrow(UnknownActionError);
+    expect(() => gate.decideNow('nope' as 'read', { method: 'GET', path: '/x', authorization: undefined })).toThrow(
+      UnknownActionError,
+    );
+    await expect(
+      gate.decide('nope' as 'read', { method: 'GET', path: '/x', authorization: undefined }),
+    ).rejects.toThrow(UnknownActionError);
   });
 
   it('turns a throwing context hook into a 500 refusal, never a throw', async () => {

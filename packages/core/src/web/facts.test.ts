@@ -267,3 +267,38 @@ describe('webRequestFactsNow', () => {
     expect(() => webRequestFactsNow(big, { maxBodyBytes: 0 })).toThrow(ConfigurationError);
   });
 });
+
+describe('webRequestFacts with the raw header list', () => {
+  const form = (raw: string[]) =>
+    webRequestFactsNow(
+      new Request('https://api.test/refund', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `access_token=${token}`,
+      }),
+      { rawHeaders: raw },
+    );
+
+  it('reads Content-Type from the raw list, so a form body carrying a token is still seen', async () => {
+    const facts = form(['Host', 'api.test', 'Content-Type', 'application/x-www-form-urlencoded; charset=utf-8']);
+    expect(facts).toBeInstanceOf(Promise);
+    expect(await facts).toMatchObject({ bodyAccessToken: token, bodyIsForm: true });
+  });
+
+  it('joins a repeated Content-Type as Headers does: the same unknown media type, the body not taken for a form', async () => {
+    const raw = ['content-type', 'application/x-www-form-urlencoded', 'CONTENT-TYPE', 'text/plain'];
+    const viaRaw = await form(raw);
+    const viaHeaders = await webRequestFacts(
+      new Request('https://api.test/refund', {
+        method: 'POST',
+        headers: [
+          ['content-type', 'application/x-www-form-urlencoded'],
+          ['content-type', 'text/plain'],
+        ],
+        body: `access_token=${token}`,
+      }),
+    );
+    expect(viaRaw).toEqual(viaHeaders);
+    expect(viaRaw.bodyAccessToken).toBeUndefined();
+  });
+});

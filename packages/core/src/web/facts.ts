@@ -57,6 +57,21 @@ function queryAccessToken(query: string): string | string[] | undefined {
   return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
 }
 
+/**
+ * `Content-Type` from the raw list, as `Headers.get` would give it: every field's value, joined
+ * by ", " (RFC 9110 §5.3), so that a repeat makes the same unknown media type either way.
+ */
+function rawContentType(raw: readonly string[]): string | null {
+  let value: string | null = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length !== 12 || name.toLowerCase() !== 'content-type') continue;
+    const field = (raw[i + 1] as string).trim();
+    value = value === null ? field : `${value}, ${field}`;
+  }
+  return value;
+}
+
 /** A declared body, by `Content-Length` or `Transfer-Encoding` (RFC 9112 §6.3). */
 function declaresBody(headers: Headers): boolean {
   const length = headers.get('content-length');
@@ -96,26 +111,31 @@ export function webRequestFactsNow(
   const { path, query } = pathAndQuery(
     options.url === undefined ? request.url : new URL(options.url, request.url).href,
   );
-  const headers = request.headers;
   const raw = options.rawHeaders;
   const method = request.method;
+  // With the raw list, `request.headers` is not even touched: a runtime that builds it lazily
+  // (`@hono/node-server`) then never has to.
+  const headers = raw === undefined ? request.headers : undefined;
   const facts = {
     method,
     path,
     authorization:
-      raw === undefined ? credentialFields(headers, 'authorization') : rawCredentialFields(raw, 'authorization'),
-    dpop: raw === undefined ? credentialFields(headers, 'dpop') : rawCredentialFields(raw, 'dpop'),
+      headers !== undefined
+        ? credentialFields(headers, 'authorization')
+        : rawCredentialFields(raw as readonly string[], 'authorization'),
+    dpop:
+      headers !== undefined ? credentialFields(headers, 'dpop') : rawCredentialFields(raw as readonly string[], 'dpop'),
     queryAccessToken: queryAccessToken(query),
     params: options.params,
   };
 
-  const kind = bodyKind(headers.get('content-type'));
+  const kind = bodyKind(headers !== undefined ? headers.get('content-type') : rawContentType(raw as readonly string[]));
   if (kind === undefined) return facts;
   if (request.body === null) {
     // Fetch forbids a body on GET and HEAD, so a runtime drops one that arrived (RFC 9110
     // §9.3.1: it has no defined meaning). A form or JSON body the gate cannot see may carry a
     // token: it counts as one, which RFC 6750 §2.2 refuses with GET in any case.
-    if ((method === 'GET' || method === 'HEAD') && declaresBody(headers)) {
+    if ((method === 'GET' || method === 'HEAD') && declaresBody(request.headers)) {
       return { ...facts, bodyAccessToken: '', bodyIsForm: kind === 'form' };
     }
     return facts;
