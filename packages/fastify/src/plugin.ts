@@ -7,6 +7,7 @@
 import { ConfigurationError, type Gate, type PreparedAction, REFUSALS, UnknownActionError } from '@actiongate/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { describeRoute, enrolGate } from './coverage.js';
 import { armRoute, asError, createDecider, type Decider, type GuardSettings, guardIn } from './guard.js';
 import { declareMetadataRoute } from './metadata.js';
 import { routeConfig } from './route-config.js';
@@ -23,11 +24,6 @@ export interface ActionGatePluginOptions {
 const SCOPE = Symbol.for('actiongate.fastify.scope');
 const INTERNAL_ERROR = JSON.stringify({ error_description: REFUSALS.internal_error.description });
 const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler'] as const;
-
-function describeRoute(routeOptions: RouteOptions): string {
-  const method = Array.isArray(routeOptions.method) ? routeOptions.method.join(',') : routeOptions.method;
-  return `${method} ${routeOptions.url}`;
-}
 
 export function createPlugin<N extends string>(
   gate: Gate<N>,
@@ -116,6 +112,10 @@ export function createPlugin<N extends string>(
       );
     }
     Object.defineProperty(fastify, SCOPE, { value: true });
+    // At start-up, every route naming an action must be in a gate's scope, its name declared.
+    enrolGate(fastify, (action, where) => {
+      deciderFor(action, where);
+    });
     // Declared once, where the plugin is first registered; a child scope's registration reuses it.
     if (!fastify.hasRequestDecorator('actionAuth')) fastify.decorateRequest('actionAuth', undefined);
     fastify.addHook('onRoute', onRoute);
