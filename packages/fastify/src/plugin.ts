@@ -70,8 +70,8 @@ export function createPlugin<N extends string>(
   /**
    * The scope's preValidation hook (after the body is parsed, before schema validation): guards
    * every route of the scope and its children that names an action, including one declared
-   * before this plugin finished loading, which `onRoute` never saw (a name that turns out
-   * undeclared then fails closed with a 500).
+   * before this plugin finished loading, which `onRoute` never saw (its name is checked at
+   * start-up by coverage.ts; were one undeclared all the same, it fails closed with a 500).
    */
   function guardConfigured(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
     const action = routeConfig(request)?.action;
