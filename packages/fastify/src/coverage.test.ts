@@ -170,6 +170,16 @@ describe('a route naming an action where no gate plugin applies refuses to start
 });
 
 describe('routes the plugin covers start and are guarded, wherever they were declared', () => {
+  it('refuses an inherited config.action, which Fastify would drop before the guard could read it', async () => {
+    const { plugin } = actiongate(gateOf());
+    const { app } = createTestApp();
+    await app.register(plugin);
+    // The plugin's onRoute hook reads it through the prototype; Fastify's route context would not have it.
+    app.get('/r', { config: Object.create({ action: 'read' }) }, handler);
+    await expect(app.ready()).rejects.toThrow(/option "config\.action of GET \/r" is inherited, not an own property/);
+    await app.close();
+  });
+
   it('a child scope registered before the plugin, and the root’s routes declared before it', async () => {
     const { plugin } = actiongate(gateOf());
     const { app, listener } = createTestApp();

@@ -55,8 +55,16 @@ function verify(coverage: Coverage): void {
   const unguarded: string[] = [];
   for (const { scope, options } of routes) {
     // Read now, not when declared: a later onRoute hook may have set or replaced the config.
-    const action = (options.config as { action?: unknown } | undefined)?.action;
+    const config = options.config as { action?: unknown } | undefined;
+    const action = config?.action;
     if (action === undefined) continue;
+    if (!Object.hasOwn(config as object, 'action')) {
+      // Fastify copies only own properties into the route's context, where the guard reads it.
+      throw new ConfigurationError(
+        `config.action of ${describeRoute(options)}`,
+        'is inherited, not an own property of config: Fastify copies only own properties, so the guard would never see it. Write config: { action }',
+      );
+    }
     const check = gateOf(coverage, scope);
     if (check === undefined) unguarded.push(describeRoute(options));
     else check(action, `config.action of ${describeRoute(options)}`);
