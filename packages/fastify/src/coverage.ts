@@ -1,136 +1,93 @@
 /**
- * Coverage: a route that names an action (`config: { action }`) must be guarded by a gate plugin,
- * or the app does not start. Fastify gives a plugin's hooks to the scope it is registered in and
- * that scope's children, whenever they were created; a sibling scope or a parent's route is
- * served without them, as if allowed. And an `onRoute` hook sees only the routes declared after
- * it, while Fastify offers no list of routes with their config to read later.
- *
- * So every route of the app is seen from the start: on Fastify's documented
- * `fastify.initialization` diagnostics channel, published when `Fastify()` returns, an `onRoute`
- * hook is added at the root (every scope copies it) and an `onReady` hook that, once every plugin
- * has loaded, refuses to start if a route names an action no gate plugin covers, or one its gate
- * does not declare. The request path is untouched: all of this runs at start-up.
+ * A route naming an action must be in a gate plugin's scope, or the app does not start (Fastify
+ * would serve it unguarded). `onRoute` is not retroactive and Fastify lists no route configs, so
+ * each app is watched from `Fastify()` on, through the `fastify.initialization` channel.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { ConfigurationError } from '@actiongate/core';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 
-/** Checks a name against the gate covering a route; throws `ConfigurationError` for an undeclared one. */
+/** Throws `ConfigurationError` for a name the covering gate does not declare. */
 export type NameCheck = (action: unknown, where: string) => void;
+type Recorder = (this: FastifyInstance, options: RouteOptions) => void;
 
-/**
- * What one app's coverage needs, on its root instance, so every scope reads it through the
- * prototype chain Fastify's encapsulation builds. Data only, under a registered symbol: the ES
- * module and CommonJS copies of this package share it.
- */
+/** On the root, so every scope reads it (prototype chain); shared by the ESM and CJS copies. */
 interface Coverage {
-  /** Each scope a gate plugin is registered in, with its name check. */
   readonly gates: Map<object, NameCheck>;
-  /** Every route declared so far, with the scope it was declared in. */
-  readonly routes: { readonly scope: object; readonly options: RouteOptions }[];
+  readonly routes: { scope: object; options: RouteOptions }[];
 }
-
-type RouteHook = (this: FastifyInstance, options: RouteOptions) => void;
 
 export const COVERAGE: unique symbol = Symbol.for('actiongate.fastify.coverage');
 
-export function describeRoute(routeOptions: RouteOptions): string {
-  const method = Array.isArray(routeOptions.method) ? routeOptions.method.join(',') : routeOptions.method;
-  return `${method} ${routeOptions.url}`;
+export function describeRoute(options: RouteOptions): string {
+  return `${Array.isArray(options.method) ? options.method.join(',') : options.method} ${options.url}`;
 }
 
-/** The gate covering a scope: the nearest scope, itself or a parent, a gate plugin is registered in. */
-function gateOf(coverage: Coverage, scope: object): NameCheck | undefined {
-  for (let at: object | null = scope; at !== null; at = Object.getPrototypeOf(at)) {
-    const check = coverage.gates.get(at);
-    if (check !== undefined) return check;
-  }
-  return undefined;
-}
-
-function verify(coverage: Coverage): void {
-  const routes = coverage.routes.splice(0);
-  // An app without a gate plugin is not ours to judge: config.action may mean nothing there.
-  if (coverage.gates.size === 0) return;
+function verify({ gates, routes }: Coverage): void {
+  const declared = routes.splice(0);
+  // An app without a gate plugin is left alone: config.action may mean something else there.
+  if (gates.size === 0) return;
   const unguarded: string[] = [];
-  for (const { scope, options } of routes) {
-    // Read now, not when declared: a later onRoute hook may have set or replaced the config.
+  for (const { scope, options } of declared) {
+    // Read now: a later onRoute hook may have set the config.
     const config = options.config as { action?: unknown } | undefined;
-    const action = config?.action;
-    if (action === undefined) continue;
-    if (!Object.hasOwn(config as object, 'action')) {
-      // Fastify copies only own properties into the route's context, where the guard reads it.
-      throw new ConfigurationError(
-        `config.action of ${describeRoute(options)}`,
-        'is inherited, not an own property of config: Fastify copies only own properties, so the guard would never see it. Write config: { action }',
-      );
+    if (config?.action === undefined) continue;
+    const where = `config.action of ${describeRoute(options)}`;
+    // Fastify copies only own properties into the route context the guard reads.
+    if (!Object.hasOwn(config, 'action')) throw new ConfigurationError(where, 'must be an own property of config');
+    let check: NameCheck | undefined;
+    for (let at: object | null = scope; check === undefined && at !== null; at = Object.getPrototypeOf(at)) {
+      check = gates.get(at);
     }
-    const check = gateOf(coverage, scope);
     if (check === undefined) unguarded.push(describeRoute(options));
-    else check(action, `config.action of ${describeRoute(options)}`);
+    else check(config.action, where);
   }
+  if (unguarded.length === 0) return;
   const [first, ...others] = unguarded;
-  if (first === undefined) return;
   throw new ConfigurationError(
     `config.action of ${first}`,
-    `is not guarded: no actiongate plugin is registered in its scope or a parent one, so Fastify would serve it to anyone${
-      others.length > 0 ? ` (and of ${others.join(', ')})` : ''
-    }. Register the plugin in a scope that holds the route, before the scopes that declare routes: \`await app.register(plugin)\` at the root guards every scope`,
+    `is not guarded: no actiongate plugin is registered in its scope or a parent one${others.length ? ` (nor for ${others.join(', ')})` : ''}. Register it in a scope holding the route, before that route's scope: \`await app.register(plugin)\` at the root guards all`,
   );
 }
 
-/** Starts watching an app: every route it declares from now on, and a check once it is ready. */
-function watch(root: FastifyInstance): { coverage: Coverage; recordRoute: RouteHook } {
+function watch(root: FastifyInstance): { coverage: Coverage; record: Recorder } {
   const coverage: Coverage = { gates: new Map(), routes: [] };
   Object.defineProperty(root, COVERAGE, { value: coverage, configurable: true });
-  const recordRoute: RouteHook = function recordRoute(this: FastifyInstance, options) {
+  const record: Recorder = function recordRoute(options) {
     coverage.routes.push({ scope: this, options });
   };
-  root.addHook('onRoute', recordRoute);
-  root.addHook('onReady', function verifyCoverage(done) {
+  root.addHook('onRoute', record);
+  root.addHook('onReady', (done) => {
     try {
       verify(coverage);
     } catch (error) {
-      done(error as Error);
-      return;
+      return done(error as Error);
     }
     done();
   });
-  return { coverage, recordRoute };
+  return { coverage, record };
 }
 
 subscribe('fastify.initialization', (message) => {
-  const root = (message as { fastify?: FastifyInstance } | null)?.fastify;
-  // Another copy of this package (ES module beside CommonJS) may have been first.
-  if (root !== undefined && root !== null && !(COVERAGE in root)) watch(root);
+  const root = (message as { fastify?: FastifyInstance })?.fastify;
+  if (root && !(COVERAGE in root)) watch(root);
 });
 
-/**
- * Enrols a gate plugin's scope. An app created before this module was loaded was not watched
- * from its start: it is adopted if it has no route yet; otherwise the plugin cannot know what
- * was declared before it, and refuses.
- */
+/** An app created before this module loaded is adopted only while it has no route. */
 export function enrolGate(scope: FastifyInstance, check: NameCheck): void {
-  let coverage = (scope as unknown as { [COVERAGE]?: Coverage })[COVERAGE];
+  let coverage = (scope as { [COVERAGE]?: Coverage })[COVERAGE];
   if (coverage === undefined) {
     if (scope.printRoutes() !== '(empty tree)') {
       throw new ConfigurationError(
         'plugin',
-        'cannot see the routes declared before it: this Fastify app was created before @actiongate/fastify was loaded. Import @actiongate/fastify before calling Fastify(), or register the plugin before any route',
+        'cannot see the routes declared before it: this app was created before @actiongate/fastify was loaded. Import it before calling Fastify()',
       );
     }
-    // The root is the top of the prototype chain Fastify's scopes are built on.
     let root = scope;
-    for (let up = Object.getPrototypeOf(root); typeof up?.route === 'function'; up = Object.getPrototypeOf(up)) {
-      root = up;
-    }
+    while (typeof Object.getPrototypeOf(root)?.route === 'function') root = Object.getPrototypeOf(root);
     const watched = watch(root);
     coverage = watched.coverage;
-    // A scope copies its parent's hooks when created: the ones between this scope and the root
-    // already exist, so each is given the recorder too.
-    const { recordRoute } = watched;
-    for (let at: FastifyInstance = scope; at !== root; at = Object.getPrototypeOf(at))
-      at.addHook('onRoute', recordRoute);
+    for (let at = scope; at !== root; at = Object.getPrototypeOf(at)) at.addHook('onRoute', watched.record);
   }
   coverage.gates.set(scope, check);
 }
