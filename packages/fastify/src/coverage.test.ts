@@ -150,6 +150,36 @@ describe('a route naming an action where no gate plugin applies refuses to start
     expectRefusedStart(outcome, 'GET /late');
   });
 
+  it('cannot be dodged by declaring the route from an onReady hook, after the check, or after ready()', async () => {
+    const { app, listener } = createTestApp();
+    await app.register(async (scope) => {
+      await scope.register(actiongate(gateOf()).plugin, { metadata: false });
+    });
+    const late: unknown[] = [];
+    app.addHook('onReady', function declareLate(done) {
+      try {
+        app.get('/late', guarded, handler);
+      } catch (error) {
+        late.push(error);
+      }
+      done();
+    });
+    const serve = await listener();
+    try {
+      app.get('/later', guarded, handler);
+    } catch (error) {
+      late.push(error);
+    }
+    // In an onReady hook after the check, Fastify would put the route in its router half built
+    // (no hooks): the recorder refuses it there. After ready(), Fastify refuses any route.
+    expect(late).toHaveLength(2);
+    expect(late[0]).toBeInstanceOf(ConfigurationError);
+    expect((late[0] as ConfigurationError).option).toBe('config.action of GET /late');
+    expect((late[1] as { code?: string }).code).toBe('FST_ERR_INSTANCE_ALREADY_LISTENING');
+    expect((await request(serve).get('/late')).status).toBe(404);
+    await app.close();
+  });
+
   it('names every unguarded route, and a requireAction() hook there does not excuse an unread config.action', async () => {
     const { requireAction, plugin } = actiongate(gateOf());
     const { app } = createTestApp();

@@ -15,6 +15,7 @@ type Recorder = (this: FastifyInstance, options: RouteOptions) => void;
 interface Coverage {
   readonly gates: Map<object, NameCheck>;
   readonly routes: { scope: object; options: RouteOptions }[];
+  checked?: true;
 }
 
 export const COVERAGE: unique symbol = Symbol.for('actiongate.fastify.coverage');
@@ -55,10 +56,14 @@ function watch(root: FastifyInstance): { coverage: Coverage; record: Recorder } 
   Object.defineProperty(root, COVERAGE, { value: coverage, configurable: true });
   const record: Recorder = function recordRoute(options) {
     coverage.routes.push({ scope: this, options });
+    // Declared from an onReady hook after the check (Fastify lets it into the router, half built):
+    // checked now, and a throw keeps it out of the router.
+    if (coverage.checked) verify(coverage);
   };
   root.addHook('onRoute', record);
   root.addHook('onReady', (done) => {
     try {
+      coverage.checked = true;
       verify(coverage);
     } catch (error) {
       return done(error as Error);
