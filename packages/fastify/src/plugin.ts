@@ -7,6 +7,7 @@
 import { ConfigurationError, type Gate, type PreparedAction, REFUSALS, UnknownActionError } from '@actiongate/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { describeRoute, enrolGate } from './coverage.js';
 import { armRoute, createDecider, type Decider, type GuardSettings, guardIn, runDecider } from './guard.js';
 import { declareMetadataRoute } from './metadata.js';
 import { routeConfig } from './route-config.js';
@@ -23,11 +24,6 @@ export interface ActionGatePluginOptions {
 const SCOPE = Symbol.for('actiongate.fastify.scope');
 const INTERNAL_ERROR = JSON.stringify({ error_description: REFUSALS.internal_error.description });
 const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler'] as const;
-
-function describeRoute(routeOptions: RouteOptions): string {
-  const method = Array.isArray(routeOptions.method) ? routeOptions.method.join(',') : routeOptions.method;
-  return `${method} ${routeOptions.url}`;
-}
 
 export function createPlugin<N extends string>(
   gate: Gate<N>,
@@ -74,8 +70,8 @@ export function createPlugin<N extends string>(
   /**
    * The scope's preValidation hook (after the body is parsed, before schema validation): guards
    * every route of the scope and its children that names an action, including one declared
-   * before this plugin finished loading, which `onRoute` never saw (a name that turns out
-   * undeclared then fails closed with a 500).
+   * before this plugin finished loading, which `onRoute` never saw (its name is checked at
+   * start-up by coverage.ts; were one undeclared all the same, it fails closed with a 500).
    */
   function guardConfigured(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
     const action = routeConfig(request)?.action;
@@ -111,6 +107,10 @@ export function createPlugin<N extends string>(
       );
     }
     Object.defineProperty(fastify, SCOPE, { value: true });
+    // At start-up, every route naming an action must be in a gate's scope, its name declared.
+    enrolGate(fastify, (action, where) => {
+      deciderFor(action, where);
+    });
     // Declared once, where the plugin is first registered; a child scope's registration reuses it.
     if (!fastify.hasRequestDecorator('actionAuth')) fastify.decorateRequest('actionAuth', undefined);
     fastify.addHook('onRoute', onRoute);
