@@ -193,12 +193,13 @@ async function measure(
           }
         : {}),
       'actiongate − noop': diff('actiongate', 'noop'),
+      'actiongate − noop-sync': diff('actiongate', 'noop-sync'),
       'actiongate − bare': diff('actiongate', 'bare'),
     },
     ratioToBare: spread(of('bare').map((value, i) => value / (of('actiongate')[i] as number))),
   };
   log(
-    `${framework}: actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count})`,
+    `${framework}: actiongate − noop-sync ${result.pairs['actiongate − noop-sync'].median.toFixed(2)} µs, actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count})`,
   );
 
   // 10,000 distinct tokens: the first pass verifies each one; then cycled, paired with the noop.
