@@ -118,10 +118,25 @@ export interface Spread {
   readonly median: number;
   readonly p25: number;
   readonly p75: number;
+  /**
+   * A 95% confidence interval of the median (distribution-free: the order statistics at ranks
+   * n/2 ± 1.96·√n/2), i.e. how far another run of as many rounds may put it.
+   */
+  readonly medianLow: number;
+  readonly medianHigh: number;
 }
 const spread = (values: readonly number[]): Spread => {
   const sorted = [...values].sort((a, b) => a - b);
-  return { median: quantile(sorted, 0.5), p25: quantile(sorted, 0.25), p75: quantile(sorted, 0.75) };
+  const n = sorted.length;
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  const rank = (r: number) => sorted[Math.min(n - 1, Math.max(0, Math.round(r)))] as number;
+  return {
+    median: quantile(sorted, 0.5),
+    p25: quantile(sorted, 0.25),
+    p75: quantile(sorted, 0.75),
+    medianLow: rank(n / 2 - half - 1),
+    medianHigh: rank(n / 2 + half),
+  };
 };
 
 export interface FrameworkResult {
