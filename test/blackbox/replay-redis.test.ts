@@ -1,13 +1,13 @@
 /**
- * Single use across a fleet: with REDIS_URL both examples record jtis in one real
- * redis-server. A token used on one instance is a replay on the other; 50 simultaneous uses
- * across two processes let exactly one through; Redis down means 503, never an allow, and
+ * Single use across a fleet: with REDIS_URL the four invoice examples (Express, Koa, Fastify,
+ * Hono) record jtis in one real redis-server. A token used on one instance is a replay on every
+ * other; 50 simultaneous uses across the four processes let exactly one through; Redis down means 503, never an allow, and
  * service resumes when it is back, without a restart. Redis answering late (CLIENT PAUSE) means
  * 503 within the replay timeout, and the token is not burnt: the retry after Retry-After works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pauseRedis, type RedisServer, startRedis } from '../support/redis-server.js';
-import { type RunningExample, startExample } from './support/example.js';
+import { EXAMPLES, type RunningExample, startExample } from './support/example.js';
 import { bearer, send } from './support/http.js';
 import { type JwksServer, startJwksServer } from './support/jwks-server.js';
 import { createKeys, ISSUER, MFA, mint, type TestKeys } from './support/keys.js';
@@ -18,6 +18,7 @@ let keys: TestKeys;
 let jwks: JwksServer;
 let express: RunningExample;
 let koa: RunningExample;
+let fleet: RunningExample[] = [];
 
 const refundToken = (id: string) =>
   mint(keys, AUDIENCE, {
@@ -45,28 +46,31 @@ beforeAll(async () => {
   keys = await createKeys();
   jwks = await startJwksServer(keys.jwks);
   const env = { ISSUER, JWKS_URI: jwks.url, AUDIENCE, REDIS_URL: redis.url };
-  [express, koa] = await Promise.all([startExample('express-invoices', env), startExample('koa-invoices', env)]);
+  fleet = await Promise.all(EXAMPLES.map((name) => startExample(name, env)));
+  [express, koa] = fleet as [RunningExample, RunningExample];
 });
 
 afterAll(async () => {
-  await Promise.all([express?.stop(), koa?.stop()]);
+  await Promise.all(fleet.map((example) => example.stop()));
   await jwks?.close();
   await redis?.stop();
 });
 
-describe('single use on Redis, shared by both examples', () => {
-  it('a token used on one example is a replay on the other', async () => {
+describe('single use on Redis, shared by the four examples', () => {
+  it('a token used on one example is a replay on every other', async () => {
     const token = await refundToken('inv_1001');
     expect((await refund(express, 'inv_1001', token)).status).toBe(200);
-    const replay = await refund(koa, 'inv_1001', token);
-    expect(replay.status).toBe(401);
-    expect(replay.json?.error_description).toBe('The access token was already used');
+    for (const other of fleet.slice(1)) {
+      const replay = await refund(other, 'inv_1001', token);
+      expect(replay.status).toBe(401);
+      expect(replay.json?.error_description).toBe('The access token was already used');
+    }
   });
 
-  it('50 simultaneous uses of one token across two processes: exactly one succeeds', async () => {
+  it('50 simultaneous uses of one token across four processes: exactly one succeeds', async () => {
     const token = await refundToken('inv_1002');
     const replies = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => refund(i % 2 === 0 ? express : koa, 'inv_1002', token)),
+      Array.from({ length: 50 }, (_, i) => refund(fleet[i % fleet.length] as RunningExample, 'inv_1002', token)),
     );
     const statuses = replies.map((reply) => reply.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
@@ -100,7 +104,7 @@ describe('single use on Redis, shared by both examples', () => {
   it('Redis down: 503 with Retry-After and no allow; back up: service resumes without a restart', async () => {
     await redis.stop();
     try {
-      for (const example of [express, koa]) {
+      for (const example of fleet) {
         const reply = await refund(example, 'inv_1003', await refundToken('inv_1003'));
         expect(reply.status).toBe(503);
         expect(reply.headers['retry-after']).toMatch(/^\d+$/);
@@ -111,7 +115,7 @@ describe('single use on Redis, shared by both examples', () => {
     } finally {
       await redis.start();
     }
-    for (const example of [express, koa]) {
+    for (const example of fleet) {
       await eventually(
         async () => (await refund(example, 'inv_1004', await refundToken('inv_1004'))).status !== 503,
         5000,
