@@ -21,6 +21,8 @@ export default defineConfig({
       'test/**/*.test.ts',
       'examples/authorization-server/src/**/*.test.ts',
     ],
+    // The server examples, compiled once for the suites that start them (test/blackbox/support/example.ts).
+    globalSetup: ['test/support/examples-bundle.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
