@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -26,5 +27,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // At least two files at a time. vitest's default (cores - 1) is one on a 2-core machine, and most suites spend
+    // their time waiting on the processes, sockets and clocks they drive, not computing: one worker left a core idle.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
