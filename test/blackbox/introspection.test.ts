@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRefusal, expectUnavailable, refusal } from './support/challenge.js';
-import { EXAMPLES, runToExit } from './support/example.js';
-import { useExample } from './support/fixture.js';
+import { EXAMPLES, type ExampleName, runToExit } from './support/example.js';
+import { type Fixture, useExample } from './support/fixture.js';
 import { bearer, send } from './support/http.js';
 import {
   type IntrospectionServer,
@@ -20,7 +20,15 @@ import { ISSUER, MFA } from './support/keys.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
-describe.each(EXAMPLES)('%s: opaque tokens through introspection', (name) => {
+interface Introspected {
+  readonly as: () => IntrospectionServer;
+  readonly fx: Fixture;
+  /** A fresh opaque token the endpoint calls active with these members over sound defaults. */
+  readonly opaque: (members?: Record<string, unknown>) => string;
+}
+
+/** An example with its own introspection endpoint, started before the block's tests and stopped after. */
+function useIntrospectedExample(name: ExampleName): Introspected {
   let as: IntrospectionServer;
   beforeAll(async () => {
     as = await startIntrospectionServer();
@@ -33,8 +41,6 @@ describe.each(EXAMPLES)('%s: opaque tokens through introspection', (name) => {
     INTROSPECTION_CLIENT_ID: RS_CLIENT_ID,
     INTROSPECTION_CLIENT_SECRET: RS_CLIENT_SECRET,
   }));
-
-  /** A fresh opaque token the endpoint calls active with these members over sound defaults. */
   function opaque(members: Record<string, unknown> = {}): string {
     const token = `opq_${randomUUID().replaceAll('-', '')}`;
     as.answers.set(token, () => {
@@ -54,11 +60,16 @@ describe.each(EXAMPLES)('%s: opaque tokens through introspection', (name) => {
     });
     return token;
   }
+  return { as: () => as, fx, opaque };
+}
+
+describe.each(EXAMPLES)('%s: opaque tokens through introspection', (name) => {
+  const { fx, opaque, as } = useIntrospectedExample(name);
 
   it('an active token with the scope reads invoices, asking the endpoint once for repeated requests', async () => {
     const token = opaque();
     for (let i = 0; i < 3; i++) expect((await send(fx.url, '/invoices', { headers: bearer(token) })).status).toBe(200);
-    expect(as.asked.filter((asked) => asked === token)).toHaveLength(1);
+    expect(as().asked.filter((asked) => asked === token)).toHaveLength(1);
   });
 
   it('active: false gets 401 invalid_token', async () => {
@@ -110,16 +121,35 @@ describe.each(EXAMPLES)('%s: opaque tokens through introspection', (name) => {
   });
 
   it('a JWT is still verified by signature and never sent to the endpoint', async () => {
-    const before = as.asked.length;
+    const before = as().asked.length;
     const jwt = await fx.withScope('invoices:read');
     expect((await send(fx.url, '/invoices', { headers: bearer(jwt) })).status).toBe(200);
-    expect(as.asked.length).toBe(before);
+    expect(as().asked.length).toBe(before);
   });
+
+  it('an endpoint that cannot answer gets 503 + Retry-After; an answer cached earlier keeps serving', async () => {
+    const cached = opaque();
+    expect((await send(fx.url, '/invoices', { headers: bearer(cached) })).status).toBe(200);
+    as().down = true;
+    try {
+      const reply = await send(fx.url, '/invoices', { headers: bearer(opaque()) });
+      expectUnavailable(reply, 'introspection_unavailable');
+      expect((await send(fx.url, '/invoices', { headers: bearer(cached) })).status).toBe(200);
+    } finally {
+      as().down = false;
+    }
+  });
+});
+
+// Concurrent, each example with its own endpoint: the wait is the examples' cache lifetime (10 s),
+// the same on every example, so the four waits overlap instead of adding up.
+describe.concurrent.each(EXAMPLES)('%s: revocation through introspection', (name) => {
+  const { fx, opaque, as } = useIntrospectedExample(name);
 
   it('a token revoked at the authorization server is refused once its cached answer expires, within 60 s', async () => {
     const token = opaque();
     expect((await send(fx.url, '/invoices', { headers: bearer(token) })).status).toBe(200);
-    as.answers.delete(token); // revoked: the endpoint now calls it inactive
+    as().answers.delete(token); // revoked: the endpoint now calls it inactive
     const revokedAt = Date.now();
     let reply = await send(fx.url, '/invoices', { headers: bearer(token) });
     // Bounded: one request every 500 ms, for at most 61 s.
@@ -130,19 +160,6 @@ describe.each(EXAMPLES)('%s: opaque tokens through introspection', (name) => {
     expectRefusal(reply, fx.url, refusal('token_inactive'));
     expect(Date.now() - revokedAt).toBeLessThanOrEqual(60_000);
   }, 70_000);
-
-  it('an endpoint that cannot answer gets 503 + Retry-After; an answer cached earlier keeps serving', async () => {
-    const cached = opaque();
-    expect((await send(fx.url, '/invoices', { headers: bearer(cached) })).status).toBe(200);
-    as.down = true;
-    try {
-      const reply = await send(fx.url, '/invoices', { headers: bearer(opaque()) });
-      expectUnavailable(reply, 'introspection_unavailable');
-      expect((await send(fx.url, '/invoices', { headers: bearer(cached) })).status).toBe(200);
-    } finally {
-      as.down = false;
-    }
-  });
 });
 
 describe.each(EXAMPLES)('%s: introspection configuration', (name) => {

@@ -1,7 +1,8 @@
 /**
  * The invoice API (shared/invoice-api.md) on Hono 4. Every rule lives in the action
- * declarations; this file only wires routes. Nothing here is Node-specific: the same app runs
- * on Bun, Deno or Workers; only server.ts picks Node.
+ * declarations; this file only wires routes. Nothing here is Node-specific (no Node API, only a
+ * type from the kit): the same app runs on Bun, Deno or Workers, and the runtime conformance suite
+ * (test/runtimes/server/hono.ts) serves this very factory there; only server.ts picks Node.
  */
 
 import { actiongate } from '@actiongate/hono';

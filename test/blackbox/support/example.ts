@@ -1,10 +1,13 @@
 /**
- * Runs an invoice example as a real child process, exactly as `pnpm start` does, and waits
- * for its `listening on http://HOST:PORT` line.
+ * Runs an invoice example as a real child process and waits for its `listening on http://HOST:PORT`
+ * line. The process runs the example's sources compiled once per test run by
+ * ../../support/examples-bundle.ts (plain `node`, no loader); `ACTIONGATE_EXAMPLES=tsx` runs them
+ * exactly as `pnpm start` does instead.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
 /** The examples that implement shared/invoice-api.md. */
 export const EXAMPLES = ['express-invoices', 'koa-invoices', 'fastify-invoices', 'hono-invoices'] as const;
@@ -46,6 +49,8 @@ function environment(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function command(name: ExampleName): string[] {
+  const bundle = inject('examplesBundle');
+  if (bundle) return [join(bundle, name, 'server.mjs')];
   return ['--conditions=@actiongate/source', '--import', 'tsx', `${root}examples/${name}/src/server.ts`];
 }
 
@@ -57,7 +62,7 @@ export interface ExitedExample {
 
 /**
  * Runs an example that is expected to exit (a configuration error). The limit is generous: nothing
- * here is timed, and tsx's start-up alone can take many seconds on a loaded 2-core machine.
+ * here is timed, and a start-up (tsx's above all) can take many seconds on a loaded 2-core machine.
  */
 export function runToExit(name: ExampleName, env: Record<string, string>, timeoutMs = 45_000): Promise<ExitedExample> {
   return new Promise((resolve, reject) => {
