@@ -16,6 +16,8 @@ export type ExampleName = (typeof EXAMPLES)[number] | 'mcp-invoices';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const running = new Set<ChildProcess>();
+/** Children started in a process group of their own (`pnpm start`), stopped group and all. */
+const groups = new Set<ChildProcess>();
 
 export interface RunningExample {
   readonly url: string;
@@ -88,11 +90,22 @@ export function runToExit(name: ExampleName, env: Record<string, string>, timeou
   });
 }
 
-export function startExample(name: ExampleName, env: Record<string, string>): Promise<RunningExample> {
-  const child = spawn(process.execPath, command(name), {
-    cwd: root,
-    env: environment({ PORT: '0', HOST: '127.0.0.1', ...env }),
-  });
+/**
+ * Starts an example and waits until it listens. `via: 'pnpm start'` runs the very command a user
+ * (and the contract's own suites) runs, `pnpm --dir examples/<name> start`, in a process group of
+ * its own so that stopping it stops tsx and node under pnpm too; by default, the compiled bundle.
+ */
+export function startExample(
+  name: ExampleName,
+  env: Record<string, string>,
+  { via = 'bundle' }: { via?: 'bundle' | 'pnpm start' } = {},
+): Promise<RunningExample> {
+  const options = { cwd: root, env: environment({ PORT: '0', HOST: '127.0.0.1', ...env }) };
+  const child =
+    via === 'pnpm start'
+      ? spawn('pnpm', ['--silent', '--dir', `examples/${name}`, 'start'], { ...options, detached: true })
+      : spawn(process.execPath, command(name), options);
+  if (via === 'pnpm start') groups.add(child);
   running.add(child);
   let stdout = '';
   let stderr = '';
@@ -104,7 +117,7 @@ export function startExample(name: ExampleName, env: Record<string, string>): Pr
       running.delete(child);
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
-      child.kill('SIGKILL');
+      kill(child);
     });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -127,8 +140,20 @@ export function startExample(name: ExampleName, env: Record<string, string>): Pr
   });
 }
 
+function kill(child: ChildProcess): void {
+  if (groups.delete(child) && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, 'SIGKILL'); // the whole group: pnpm, tsx and the example's node
+      return;
+    } catch {
+      // Already gone: fall through to the child itself.
+    }
+  }
+  child.kill('SIGKILL');
+}
+
 function killAll(): void {
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of running) kill(child);
   running.clear();
 }
 
