@@ -27,6 +27,7 @@ type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unkn
 export async function fastifyApp(variant: Variant, config: AppConfig): Promise<FastifyInstance | undefined> {
   const app = Fastify();
   let preHandler: PreHandler | ((r: FastifyRequest, p: FastifyReply, done: () => void) => void) | undefined;
+  let routeConfig: { config?: { action: string } } = {};
   if (variant === 'noop-facts') return undefined; // Express and Koa only
   if (variant === 'noop-sync') preHandler = (_request, _reply, done) => done();
   else if (variant === 'noop') {
@@ -54,9 +55,11 @@ export async function fastifyApp(variant: Variant, config: AppConfig): Promise<F
       | undefined;
     if (bind === undefined) return undefined;
     const bound = bind(makeGate(config, variant === 'actiongate'));
-    // The plugin decorates request.actionAuth (and serves the metadata route), as documented.
+    // The plugin decorates request.actionAuth (and serves the metadata route), as documented; the
+    // route names its action in its config, the documented first way, guarded by the plugin's one
+    // preValidation hook (a requireAction() preHandler as well would be a second hook a request).
     await app.register(bound.plugin);
-    preHandler = bound.requireAction('invoices.list');
+    routeConfig = { config: { action: 'invoices.list' } };
   } else if (variant === 'peer') {
     const getJwks = buildGetJwks({ jwksPath: new URL(config.jwksUri).pathname });
     await app.register(fastifyJwt, {
@@ -76,7 +79,7 @@ export async function fastifyApp(variant: Variant, config: AppConfig): Promise<F
   }
   app.get('/__heap', (_request, reply) => reply.type('application/json').send(heap()));
   app.get('/__cpu', (_request, reply) => reply.type('application/json').send(cpu()));
-  app.get('/invoices', preHandler ? { preHandler: preHandler as never } : {}, (_request, reply) =>
+  app.get('/invoices', preHandler ? { preHandler: preHandler as never } : routeConfig, (_request, reply) =>
     reply.type('application/json').send(BODY),
   );
   await app.ready();

@@ -89,8 +89,10 @@ if (!args['skip-loopback']) {
     ['10,000 tokens', await issuer.mintMany(AUDIENCE, 10_000)],
   ];
   const connections = Number(args.connections);
+  // noop-sync: one more middleware that does nothing, the framework's own cost of a guard's place in the chain.
   const kinds = FRAMEWORKS.flatMap((framework) => [
     `${framework}-bare`,
+    `${framework}-noop-sync`,
     `${framework}-actiongate`,
     ...(framework === 'express' ? ['express-actiongate-nocache'] : []),
     `${framework}-peer`,

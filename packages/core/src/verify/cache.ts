@@ -99,24 +99,26 @@ export function withTokenCache(
   // same tick needs no second lookup. Only a hint: it is used for a token equal to it in full.
   let vouched: Entry | undefined;
   // Only the entry in hand: a hint may have been displaced since by another token under its key.
-  const forget = (key: string, entry: Entry) => cache.peek(key) === entry && cache.delete(key);
+  const forget = (entry: Entry) => {
+    const key = keyOf(entry.token);
+    if (cache.peek(key) === entry) cache.delete(key);
+  };
 
   // A hit answers synchronously: no promise, no microtask, on the path that matters most.
   function cachedVerify(token: string): VerifiedToken | Promise<VerifiedToken> {
-    const key = keyOf(token);
     const hint = vouched;
     vouched = undefined;
-    const hit = hint !== undefined && hint.token === token ? hint : cache.get(key);
+    const hit = hint !== undefined && hint.token === token ? hint : cache.get(keyOf(token));
     // Another token under the same key is a miss; its entry is not touched here.
     if (hit === undefined || hit.token !== token) return verifyAndKeep(token);
     const at = now();
     if (at >= hit.until) {
-      forget(key, hit);
+      forget(hit);
       return verifyAndKeep(token);
     }
     const refusal = checkTimes(hit.verified.claims, Math.floor(at / 1000), clockTolerance);
     if (refusal === undefined) return hit.verified;
-    forget(key, hit);
+    forget(hit);
     throw new TokenRejectedError(refusal);
   }
   const knows = (token: string): boolean => {
