@@ -164,3 +164,43 @@ describe('schema validation', () => {
     );
   });
 });
+
+describe('the preParsing mark that lets a body error meet the guard first', () => {
+  async function app(getHasBody: boolean) {
+    const gate = createGate({ actions, resource: RESOURCE, issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }] });
+    const built = createTestApp();
+    if (getHasBody) built.app.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
+    await built.app.register(actiongate(gate).plugin);
+    const marks = new Map<string, number>();
+    built.app.addHook('onRoute', (options) => {
+      marks.set(`${options.method} ${options.url}`, [options.preParsing ?? []].flat().length);
+    });
+    built.app.get('/read', { config: { action: 'export' } }, async () => ({ ran: true }));
+    built.app.post('/write', { config: { action: 'export' } }, async () => ({ ran: true }));
+    return { marks, listener: built.listener };
+  }
+
+  it('is left off a route Fastify parses no body for (GET, HEAD): one hook fewer a request', async () => {
+    const { marks } = await app(false);
+    expect(marks.get('GET /read')).toBe(0);
+    expect(marks.get('HEAD /read')).toBe(0);
+    expect(marks.get('POST /write')).toBe(1);
+  });
+
+  it('is kept where addHttpMethod gave GET a body: a body that does not parse still meets the guard', async () => {
+    const { marks, listener } = await app(true);
+    expect(marks.get('GET /read')).toBe(1);
+    const server = await listener();
+    const refused = await request(server).get('/read').set('content-type', 'application/json').send('{not json');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe(MISSING);
+    const token = `Bearer ${await issuer.mint({ scope: 'invoices:export' })}`;
+    const parsed = await request(server)
+      .get('/read')
+      .set('authorization', token)
+      .set('content-type', 'application/json')
+      .send('{not json');
+    expect(parsed.status).toBe(400);
+    expect(parsed.body.ran).toBeUndefined();
+  });
+});

@@ -50,7 +50,7 @@ export function createPlugin<N extends string>(
     return decide;
   }
 
-  function onRoute(routeOptions: RouteOptions): void {
+  function onRoute(this: FastifyInstance, routeOptions: RouteOptions): void {
     const action = (routeOptions.config as { action?: unknown } | undefined)?.action;
     const where = `config.action of ${describeRoute(routeOptions)}`;
     // An undeclared name fails here, while the route is being declared.
@@ -64,7 +64,7 @@ export function createPlugin<N extends string>(
       );
     }
     const decide = configured ?? attached;
-    if (decide !== undefined) armRoute(routeOptions, decide);
+    if (decide !== undefined) armRoute(routeOptions, decide, this);
   }
 
   /**
