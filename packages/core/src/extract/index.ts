@@ -32,7 +32,6 @@ export type Extraction =
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 /** Whether a string is an RFC 6750 §2.1 b64token. */
 export const isB64token = (value: string): boolean => B64TOKEN.test(value);
-const LEADING_SPACES = /^ +/;
 // RFC 9110 §11.1: auth-scheme = token (§5.6.2: 1*tchar), compared case-insensitively.
 const AUTH_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -41,12 +40,26 @@ const DPOP_MALFORMED = Object.freeze({ refusal: 'dpop_authorization_malformed' a
 const DPOP_MULTIPLE = Object.freeze({ refusal: 'token_methods_multiple' as const, scheme: 'dpop' as const });
 const refuse = (refusal: RefusalCode): Extraction => ({ refusal });
 
-/** Whether an Authorization value names the DPoP scheme (compared case-insensitively). */
-const isDpopScheme = (header: unknown): boolean =>
-  typeof header === 'string' &&
-  header.length >= 4 &&
-  header.slice(0, 4).toLowerCase() === 'dpop' &&
-  (header.length === 4 || header[4] === ' ');
+/**
+ * Whether the Authorization value's scheme, the characters before `space` (the first space, or -1
+ * for none), is `scheme` (lowercase ASCII letters), compared case-insensitively (RFC 9110 §11.1).
+ * Compared code by code: a request's header is a new string each time, and neither its scheme
+ * nor a lowercase copy of it needs to be made. An ASCII letter ORed with 0x20 is its lowercase,
+ * and no other code gives a lowercase letter that way.
+ */
+function isScheme(header: string, space: number, scheme: string): boolean {
+  if ((space === -1 ? header.length : space) !== scheme.length) return false;
+  for (let i = 0; i < scheme.length; i++) if ((header.charCodeAt(i) | 0x20) !== scheme.charCodeAt(i)) return false;
+  return true;
+}
+
+/** What follows the scheme and its spaces (RFC 6750 §2.1: 1*SP), or '' when nothing does. */
+function credentialsAfter(header: string, space: number): string {
+  if (space === -1) return '';
+  let start = space + 1;
+  while (header.charCodeAt(start) === 0x20) start++;
+  return header.slice(start);
+}
 
 /** RFC 6750 §2.1 syntax, or a string the caller already knows to have it. */
 const isHeaderToken = (credentials: string, known: ((credentials: string) => boolean) | undefined): boolean =>
@@ -94,26 +107,27 @@ export function extractToken(
   const inBody = isPresent(facts.bodyAccessToken);
   if ((inQuery && !options.allowQueryToken) || (inBody && !options.allowBodyToken)) {
     const refusal = inQuery && !options.allowQueryToken ? 'token_in_query' : 'token_in_body';
-    return options.acceptDpop === true && isDpopScheme(header) ? { refusal, scheme: 'dpop' } : refuse(refusal);
+    return options.acceptDpop === true && typeof header === 'string' && isScheme(header, header.indexOf(' '), 'dpop')
+      ? { refusal, scheme: 'dpop' }
+      : refuse(refusal);
   }
 
   let headerToken: string | undefined;
   let dpop = false;
   if (typeof header === 'string') {
     const space = header.indexOf(' ');
-    const scheme = space === -1 ? header : header.slice(0, space);
-    if (scheme.length === 6 && scheme.toLowerCase() === 'bearer') {
+    if (isScheme(header, space, 'bearer')) {
       // RFC 6750 §2.1: "Bearer" 1*SP b64token; a bare "Bearer" carries an empty token.
-      const credentials = space === -1 ? '' : header.slice(space).replace(LEADING_SPACES, '');
+      const credentials = credentialsAfter(header, space);
       if (!isHeaderToken(credentials, known)) return refuse('authorization_malformed');
       headerToken = credentials;
-    } else if (options.acceptDpop === true && scheme.length === 4 && scheme.toLowerCase() === 'dpop') {
+    } else if (options.acceptDpop === true && isScheme(header, space, 'dpop')) {
       // RFC 9449 §7.1: "DPoP" 1*SP token68, the same characters as RFC 6750's b64token.
       dpop = true;
-      const credentials = space === -1 ? '' : header.slice(space).replace(LEADING_SPACES, '');
+      const credentials = credentialsAfter(header, space);
       if (!isHeaderToken(credentials, known)) return DPOP_MALFORMED;
       headerToken = credentials;
-    } else if (!AUTH_SCHEME.test(scheme)) {
+    } else if (!AUTH_SCHEME.test(space === -1 ? header : header.slice(0, space))) {
       // Empty, control characters, a comma-joined list, non-ASCII…
       return refuse('authorization_malformed');
     }

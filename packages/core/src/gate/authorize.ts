@@ -49,10 +49,10 @@ export function createAuthorize<N extends string>({
     entry: PreparedAction<N>,
     token: VerifiedToken,
     context: CheckContext,
-    verdict: Verdict,
+    found: Verdict | undefined,
     proof: VerifiedProof | undefined,
   ) {
-    if (entry.action.check !== undefined) await runContextCheck(entry, context, verdict);
+    const verdict = entry.action.check === undefined ? found : await runContextCheck(entry, context, found);
     const refusal = refusalFor(proof === undefined ? entry : entry.viaDpop, verdict);
     if (refusal !== undefined) return refusal;
     let proofUse: ProofUse | undefined;

@@ -17,12 +17,14 @@ export interface Verdict {
   authorizationDetails: readonly AuthorizationDetail[] | undefined;
 }
 
-export function runChecks(entry: PreparedAction, context: CheckContext): Verdict {
-  const verdict: Verdict = { stepUp: false, reason: undefined, authorizationDetails: undefined };
+/** What the action's checks found short, or `undefined` when nothing fell short (no object then). */
+export function runChecks(entry: PreparedAction, context: CheckContext): Verdict | undefined {
+  let verdict: Verdict | undefined;
   // Every check runs, so a combined refusal can name everything that is missing.
   for (const check of entry.checks) {
     const shortfall = check.evaluate(context);
     if (shortfall === undefined) continue;
+    verdict ??= emptyVerdict();
     if (shortfall.reason === 'user_authentication') verdict.stepUp = true;
     else {
       verdict.reason ??= shortfall.reason;
@@ -32,10 +34,16 @@ export function runChecks(entry: PreparedAction, context: CheckContext): Verdict
   return verdict;
 }
 
-/** Applies the action's own `check` hook to the verdict. */
-export async function runContextCheck(entry: PreparedAction, context: CheckContext, verdict: Verdict): Promise<void> {
+const emptyVerdict = (): Verdict => ({ stepUp: false, reason: undefined, authorizationDetails: undefined });
+
+/** The verdict with the action's own `check` hook applied to it. */
+export async function runContextCheck(
+  entry: PreparedAction,
+  context: CheckContext,
+  found: Verdict | undefined,
+): Promise<Verdict | undefined> {
   const hook = entry.action.check;
-  if (hook === undefined) return;
+  if (hook === undefined) return found;
   const { facts, token, now } = context;
   const result = await hook({
     action: entry.action.name,
@@ -46,12 +54,16 @@ export async function runContextCheck(entry: PreparedAction, context: CheckConte
     scopes: token.scopes,
     now,
   });
+  if (result === undefined) return found;
+  const verdict = found ?? emptyVerdict();
   if (result === 'insufficient_user_authentication') verdict.stepUp = true;
   else if (result === 'insufficient_scope') verdict.reason ??= 'context';
-  else if (result !== undefined) throw new TypeError('an action check() returned an unknown result'); // → 500
+  else throw new TypeError('an action check() returned an unknown result'); // → 500
+  return verdict;
 }
 
-export function refusalFor(entry: ActionRefusals, verdict: Verdict): Refusal | undefined {
+export function refusalFor(entry: ActionRefusals, verdict: Verdict | undefined): Refusal | undefined {
+  if (verdict === undefined) return undefined;
   const { stepUp, reason, authorizationDetails } = verdict;
   let refusal: Refusal | undefined;
   if (stepUp) refusal = reason === undefined ? entry.stepUp : entry.stepUpWithScope;
