@@ -47,7 +47,7 @@ export {
   UnknownActionError,
 } from './errors.js';
 export { accessTokenParameter, type Extraction, type ExtractOptions, extractToken } from './extract/index.js';
-export { authorizationFields, dpopFields } from './extract/node-headers.js';
+export { authorizationFields, dpopFields, rawFieldValues } from './extract/node-headers.js';
 export type { RequestFacts } from './facts.js';
 export { type Allow, type AuthInfo, createGate, type Decision, type Gate, type PreparedAction } from './gate/index.js';
 export type { GateOptions } from './gate/options.js';

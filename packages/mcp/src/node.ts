@@ -6,7 +6,7 @@
  * stream opens, before the guard allowed the request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { accessTokenParameter, authorizationFields, dpopFields } from '@actiongate/core';
+import { accessTokenParameter, authorizationFields, dpopFields, rawFieldValues } from '@actiongate/core';
 import type { McpAuthInfo } from './auth-info.js';
 import type { McpGuard, McpRefusal, McpRequest } from './guard.js';
 
@@ -58,15 +58,6 @@ function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult> 
     req.on('end', onEnd);
     req.on('error', onError);
   });
-}
-
-function headerValues(req: IncomingMessage, name: string): string | string[] | undefined {
-  // rawHeaders keeps repeats, which `req.headers` joins with ", " for unknown names.
-  const values: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if ((req.rawHeaders[i] as string).toLowerCase() === name) values.push(req.rawHeaders[i + 1] as string);
-  }
-  return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
 }
 
 /** The `access_token` parameter(s) of a query string or form-encoded body, as core reads them. */
@@ -131,7 +122,11 @@ async function guardRequest<N extends string>(
     dpop: dpopFields(req.rawHeaders),
     queryAccessToken: queryAccessToken(url),
     ...(inBody === undefined ? {} : { bodyAccessToken: inBody }),
-    headers: { mcpMethod: headerValues(req, 'mcp-method'), mcpName: headerValues(req, 'mcp-name') },
+    // rawHeaders keeps repeats, which `req.headers` joins with ", " for unknown names.
+    headers: {
+      mcpMethod: rawFieldValues(req.rawHeaders, 'mcp-method'),
+      mcpName: rawFieldValues(req.rawHeaders, 'mcp-name'),
+    },
     ...(body === undefined ? {} : { body }),
     ...(bodyError === undefined ? {} : { bodyError }),
   });

@@ -1,13 +1,34 @@
 /**
- * Every `Authorization` field of a Node request, read from `rawHeaders`: Node keeps only the
- * first of repeated `Authorization` headers in `req.headers`, and `req.headersDistinct`
- * builds arrays for every header on each access, which costs more on the hot path.
+ * Header fields read from a raw header list (`[name, value, name, value, …]`, as Node's
+ * `rawHeaders` and `@hono/node-server` keep it), where each repeated field is its own entry:
+ * Node keeps only the first of repeated `Authorization` headers in `req.headers`, and
+ * `req.headersDistinct` builds arrays for every header on each access, which costs more on the
+ * hot path.
  */
-export function authorizationFields(rawHeaders: readonly string[]): string | string[] | undefined {
+
+/**
+ * Whether a field name equals `name` (lowercase), ASCII letters compared case-insensitively
+ * (RFC 9110 §5.1), without making a lowercase copy of each name a request sends.
+ */
+function isFieldName(field: string, name: string): boolean {
+  if (field.length !== name.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const expected = name.charCodeAt(i);
+    const actual = field.charCodeAt(i);
+    // Only a letter has another case: 'A'…'Z' are 0x20 below 'a'…'z'.
+    if (actual !== expected && !(expected >= 0x61 && expected <= 0x7a && actual === expected - 0x20)) return false;
+  }
+  return true;
+}
+
+/**
+ * Every value of the field `name` (lowercase) in a raw header list: one value as a string, a
+ * repeat as an array in the order sent, `undefined` when absent.
+ */
+export function rawFieldValues(rawHeaders: readonly string[], name: string): string | string[] | undefined {
   let found: string | string[] | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (!isFieldName(rawHeaders[i] as string, name)) continue;
     const value = rawHeaders[i + 1] as string;
     if (found === undefined) found = value;
     else if (typeof found === 'string') found = [found, value];
@@ -16,16 +37,10 @@ export function authorizationFields(rawHeaders: readonly string[]): string | str
   return found;
 }
 
+/** Every `Authorization` field of a Node request, read from `rawHeaders` so that repeats are seen. */
+export const authorizationFields = (rawHeaders: readonly string[]): string | string[] | undefined =>
+  rawFieldValues(rawHeaders, 'authorization');
+
 /** Every `DPoP` field of a Node request (RFC 9449 §4.1), read from `rawHeaders` so that repeats are seen. */
-export function dpopFields(rawHeaders: readonly string[]): string | string[] | undefined {
-  let found: string | string[] | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (name.length !== 4 || name.toLowerCase() !== 'dpop') continue;
-    const value = rawHeaders[i + 1] as string;
-    if (found === undefined) found = value;
-    else if (typeof found === 'string') found = [found, value];
-    else found.push(value);
-  }
-  return found;
-}
+export const dpopFields = (rawHeaders: readonly string[]): string | string[] | undefined =>
+  rawFieldValues(rawHeaders, 'dpop');

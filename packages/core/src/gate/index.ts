@@ -133,14 +133,14 @@ export function createGate<N extends string>(options: GateOptions<N>): Gate<N> {
     backoffRefusal: keysUnavailableRefusal,
   });
 
+  // `prepare` throws for an undeclared name: synchronously here, as a rejection from `decide`.
+  const decideTarget = (target: N | PreparedAction<N>, facts: RequestFacts) =>
+    decideNow(typeof target === 'string' ? prepare(target) : target, facts);
   return Object.freeze({
     actions,
     prepare,
-    // `prepare` throws for an undeclared name: synchronously here, as a rejection from `decide`.
-    decideNow: (target: N | PreparedAction<N>, facts: RequestFacts) =>
-      decideNow(typeof target === 'string' ? prepare(target) : target, facts),
-    decide: async (target: N | PreparedAction<N>, facts: RequestFacts) =>
-      decideNow(typeof target === 'string' ? prepare(target) : target, facts),
+    decideNow: decideTarget,
+    decide: async (target: N | PreparedAction<N>, facts: RequestFacts) => decideTarget(target, facts),
     metadata: buildMetadata({
       resource: config.resource,
       authorizationServers: config.issuers.map((issuer) => issuer.issuer),

@@ -4,6 +4,7 @@
  */
 import { ConfigurationError } from '../errors.js';
 import { accessTokenParameter } from '../extract/index.js';
+import { rawFieldValues } from '../extract/node-headers.js';
 import type { RequestFacts } from '../facts.js';
 import { bodyKind, parseForm, parseJson, readBoundedBody } from './body.js';
 import { credentialFields, rawCredentialFields } from './headers.js';
@@ -58,18 +59,13 @@ function queryAccessToken(query: string): string | string[] | undefined {
 }
 
 /**
- * `Content-Type` from the raw list, as `Headers.get` would give it: every field's value, joined
- * by ", " (RFC 9110 §5.3), so that a repeat makes the same unknown media type either way.
+ * `Content-Type` from the raw list, as `Headers.get` would give it: every field's value, trimmed
+ * and joined by ", " (RFC 9110 §5.3), so that a repeat makes the same unknown media type either way.
  */
 function rawContentType(raw: readonly string[]): string | null {
-  let value: string | null = null;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length !== 12 || name.toLowerCase() !== 'content-type') continue;
-    const field = (raw[i + 1] as string).trim();
-    value = value === null ? field : `${value}, ${field}`;
-  }
-  return value;
+  const values = rawFieldValues(raw, 'content-type');
+  if (values === undefined) return null;
+  return typeof values === 'string' ? values.trim() : values.map((value) => value.trim()).join(', ');
 }
 
 /** A declared body, by `Content-Length` or `Transfer-Encoding` (RFC 9112 §6.3). */

@@ -8,6 +8,8 @@
  * `Digest a=1, b=2`) cannot be told apart from a repeat: it is refused the same way, with the
  * same status and error; where the runtime keeps the raw header list, pass it instead.
  */
+import { rawFieldValues } from '../extract/node-headers.js';
+
 const JOINED = ', ';
 const COMMA = ',';
 
@@ -25,21 +27,10 @@ export function credentialFields(headers: Headers, name: 'authorization' | 'dpop
  * Every value of a credentials field from a raw header list (`[name, value, name, value, …]`,
  * as Node's `rawHeaders`), where each repeat is its own entry: exact, with no joining to undo.
  */
-export function rawCredentialFields(
+export const rawCredentialFields = (
   rawHeaders: readonly string[],
   name: 'authorization' | 'dpop',
-): string | string[] | undefined {
-  let found: string | string[] | undefined;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const field = rawHeaders[i] as string;
-    if (field.length !== name.length || field.toLowerCase() !== name) continue;
-    const value = rawHeaders[i + 1] as string;
-    if (found === undefined) found = value;
-    else if (typeof found === 'string') found = [found, value];
-    else found.push(value);
-  }
-  return found;
-}
+): string | string[] | undefined => rawFieldValues(rawHeaders, name);
 
 /**
  * Copies the headers an allowed decision carries (a fresh `DPoP-Nonce`, RFC 9449 §8.2 and §9)
