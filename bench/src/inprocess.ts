@@ -7,18 +7,16 @@
  * requests, in an order that rotates from round to round, and the pairs are compared within the
  * round, so that load from other processes on the machine falls on both sides of a difference.
  * Reported: the median of the per-round differences in µs per request, and their spread
- * (25th–75th percentile). Then 10,000 distinct tokens (a first pass where every token is
+ * (25th–75th percentile); the promises and bytes allocated per request, which load on the machine
+ * cannot blur. Then 10,000 distinct tokens (a first pass where every token is
  * verified, then cycled through the warm cache), and the heap after.
  *
  * Run with --expose-gc (the pnpm script does) for the heap figures.
  */
-import { createHook } from 'node:async_hooks';
 import { writeFileSync } from 'node:fs';
-import type { RequestListener } from 'node:http';
 import { parseArgs } from 'node:util';
-import inject from 'light-my-request';
-import { type AppConfig, expressApp, koaApp, type Variant } from './apps.js';
-import { fastifyApp, honoApp } from './frameworks.js';
+import type { AppConfig, Variant } from './apps.js';
+import { allocatedPerRequest, batch, promisesPerRequest, type Send, sender } from './inject.js';
 import { loadAverage } from './report.js';
 import { ISSUER, startIssuer } from './tokens.js';
 
@@ -41,73 +39,6 @@ const PAIRED: readonly Variant[] = ['bare', 'noop-sync', 'noop', 'actiongate'];
 const WITH_FACTS: readonly Variant[] = ['bare', 'noop-sync', 'noop', 'noop-facts', 'actiongate'];
 const AUDIENCE = 'https://invoices.bench';
 const log = (line: string) => args.quiet || process.stderr.write(`${line}\n`);
-
-/** One request through the app's handler; resolves to the status code. */
-type Send = (authorization: string) => Promise<number>;
-
-const nodeSend =
-  (listener: RequestListener): Send =>
-  async (authorization) =>
-    (await inject(listener, { method: 'GET', url: '/invoices', headers: { authorization } })).statusCode;
-
-async function sender(framework: string, variant: Variant, config: AppConfig): Promise<Send | undefined> {
-  switch (framework) {
-    case 'express':
-      return nodeSend(expressApp(variant, config));
-    case 'koa':
-      return nodeSend(koaApp(variant, config).callback());
-    case 'fastify': {
-      const app = await fastifyApp(variant, config);
-      if (app === undefined) return undefined;
-      return async (authorization) =>
-        (await app.inject({ method: 'GET', url: '/invoices', headers: { authorization } })).statusCode;
-    }
-    case 'hono': {
-      const app = await honoApp(variant, config);
-      if (app === undefined) return undefined;
-      return async (authorization) => (await app.request('/invoices', { headers: { authorization } })).status;
-    }
-  }
-  throw new Error(`unknown framework ${framework}`);
-}
-
-/**
- * CPU µs (user + system, this process) per request over `count` sequential requests, cycling
- * through `tokens` from `start`. CPU time, not wall time: on a shared machine the wall clock
- * also counts the time other processes held the core.
- */
-async function batch(send: Send, tokens: readonly string[], count: number, start = 0): Promise<number> {
-  const began = process.cpuUsage();
-  for (let i = 0; i < count; i++) {
-    const status = await send(tokens[(start + i) % tokens.length] as string);
-    if (status !== 200) throw new Error(`answered ${status}, not 200: the benchmark would measure a refusal`);
-    // A chain of awaited injections never leaves the microtask queue, so the responses' setImmediate
-    // writes would pile up (and their requests with them) until the batch ends: let them run.
-    if ((i & 15) === 15) await new Promise(setImmediate);
-  }
-  const { user, system } = process.cpuUsage(began);
-  return (user + system) / count;
-}
-
-/**
- * Promises created per request (async_hooks), the driver's included: unlike time, a count that
- * load on the machine cannot blur, so a change of shape shows even when its time is in the noise.
- */
-async function promisesPerRequest(send: Send, token: string): Promise<number> {
-  let promises = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === 'PROMISE') promises++;
-    },
-  });
-  hook.enable();
-  try {
-    for (let i = 0; i < 200; i++) await send(token);
-  } finally {
-    hook.disable();
-  }
-  return promises / 200;
-}
 
 const quantile = (sorted: readonly number[], q: number) => {
   const at = (sorted.length - 1) * q;
@@ -149,6 +80,8 @@ export interface FrameworkResult {
   readonly pairs?: Record<string, Spread>;
   /** Promises created per request, per variant (the driver's included). */
   readonly promises?: Record<string, number>;
+  /** Bytes allocated on the JS heap per request, per variant (the driver's included). */
+  readonly allocated?: Record<string, number>;
   /** bare µs / actiongate µs per round: the in-process throughput ratio. */
   readonly ratioToBare?: Spread;
   readonly distinct?: {
@@ -182,7 +115,12 @@ async function measure(
   for (const send of sends.values()) await batch(send, single, 2000);
   const count = Math.max(16, Math.round((BATCH_MS * 1000) / (await batch(sends.get('bare') as Send, single, 500))));
   const promises: Record<string, number> = {};
-  for (const [variant, send] of sends) promises[variant] = await promisesPerRequest(send, single[0] as string);
+  const allocated: Record<string, number> = {};
+  for (const [variant, send] of sends) {
+    promises[variant] = await promisesPerRequest(send, single[0] as string);
+    const bytes = await allocatedPerRequest(send, single[0] as string);
+    if (bytes !== undefined) allocated[variant] = bytes;
+  }
   const samples = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < variants.length; k++) {
@@ -197,6 +135,7 @@ async function measure(
     available: true,
     batch: count,
     promises,
+    allocated,
     perRequest: Object.fromEntries(variants.map((variant) => [variant, spread(of(variant))])),
     pairs: {
       'noop-sync − bare': diff('noop-sync', 'bare'),
@@ -214,7 +153,7 @@ async function measure(
     ratioToBare: spread(of('bare').map((value, i) => value / (of('actiongate')[i] as number))),
   };
   log(
-    `${framework}: actiongate − noop-sync ${result.pairs['actiongate − noop-sync'].median.toFixed(2)} µs, actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count})`,
+    `${framework}: actiongate − noop-sync ${result.pairs['actiongate − noop-sync'].median.toFixed(2)} µs, actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count}); bytes per request: ${variants.map((variant) => `${variant} ${Math.round(allocated[variant] ?? Number.NaN)}`).join(', ')}`,
   );
 
   // 10,000 distinct tokens: the first pass verifies each one; then cycled, paired with the noop.
@@ -255,10 +194,10 @@ export async function runInProcess(): Promise<{ load: string; results: Framework
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { inProcessTable, promisesTable } = await import('./report.js');
+  const { allocatedTable, inProcessTable, promisesTable } = await import('./report.js');
   const run = await runInProcess();
   process.stdout.write(
-    `${inProcessTable(run.results)}\n\nPromises per request:\n\n${promisesTable(run.results)}\n\nload average: ${run.load}\n`,
+    `${inProcessTable(run.results)}\n\nPromises per request:\n\n${promisesTable(run.results)}\n\nBytes allocated per request:\n\n${allocatedTable(run.results)}\n\nload average: ${run.load}\n`,
   );
   if (args.json) writeFileSync(args.json, JSON.stringify(run, null, 2));
 }

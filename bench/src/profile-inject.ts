@@ -3,12 +3,10 @@
  * (no sockets), one token reused, profiled through the inspector after a warm-up (profile.ts --inprocess).
  */
 import { writeFileSync } from 'node:fs';
-import type { RequestListener } from 'node:http';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import inject from 'light-my-request';
-import { expressApp, koaApp, type Variant } from './apps.js';
-import { fastifyApp, honoApp } from './frameworks.js';
+import type { Variant } from './apps.js';
+import { batch, sender } from './inject.js';
 
 const {
   FRAMEWORK = 'express',
@@ -28,28 +26,10 @@ const config = {
 const authorization = `Bearer ${TOKEN}`;
 const variant = VARIANT as Variant;
 
-let send: () => Promise<number>;
-if (FRAMEWORK === 'express' || FRAMEWORK === 'koa') {
-  const listener: RequestListener =
-    FRAMEWORK === 'express' ? expressApp(variant, config) : koaApp(variant, config).callback();
-  send = async () =>
-    (await inject(listener, { method: 'GET', url: '/invoices', headers: { authorization } })).statusCode;
-} else if (FRAMEWORK === 'fastify') {
-  const app = await fastifyApp(variant, config);
-  if (app === undefined) throw new Error('@actiongate/fastify is not available');
-  send = async () => (await app.inject({ method: 'GET', url: '/invoices', headers: { authorization } })).statusCode;
-} else {
-  const app = await honoApp(variant, config);
-  if (app === undefined) throw new Error('@actiongate/hono is not available');
-  send = async () => (await app.request('/invoices', { headers: { authorization } })).status;
-}
-async function run(count: number) {
-  for (let i = 0; i < count; i++) {
-    const status = await send();
-    if (status !== 200) throw new Error(`answered ${status}`);
-    if ((i & 15) === 15) await new Promise(setImmediate);
-  }
-}
+const driver = await sender(FRAMEWORK, variant, config);
+if (driver === undefined) throw new Error(`@actiongate/${FRAMEWORK} is not available`);
+const send = driver;
+const run = (count: number) => batch(send, [authorization], count);
 
 // Warm up unprofiled (module loading, JIT, the key set), then profile the steady state only.
 await run(5000);

@@ -150,15 +150,42 @@ export function inProcessTable(results: readonly FrameworkResult[]): string {
 }
 
 /** Promises created per request by each variant (async_hooks; the injection driver's included). */
-export function promisesTable(results: readonly FrameworkResult[]): string {
+export const promisesTable = (results: readonly FrameworkResult[]): string =>
+  variantTable(results, (r) => r.promises, 1);
+
+/**
+ * Bytes allocated on the JS heap per request by each variant (the injection driver's included),
+ * with actiongate's own (actiongate − noop-sync) last: what garbage collection pays for.
+ */
+export const allocatedTable = (results: readonly FrameworkResult[]): string =>
+  variantTable(
+    results,
+    (r) => r.allocated,
+    0,
+    (counts) =>
+      counts.actiongate === undefined || counts['noop-sync'] === undefined
+        ? ''
+        : fmt(counts.actiongate - counts['noop-sync']),
+  );
+
+function variantTable(
+  results: readonly FrameworkResult[],
+  pick: (result: FrameworkResult) => Record<string, number> | undefined,
+  digits: number,
+  ours?: (counts: Record<string, number>) => string,
+): string {
   const variants = ['bare', 'noop-sync', 'noop', 'noop-facts', 'actiongate'];
-  const lines = [`| framework | ${variants.join(' | ')} |`, `|---|${variants.map(() => '---:').join('|')}|`];
+  const extra = ours === undefined ? [] : ['actiongate − noop-sync'];
+  const lines = [
+    `| framework | ${[...variants, ...extra].join(' | ')} |`,
+    `|---|${[...variants, ...extra].map(() => '---:').join('|')}|`,
+  ];
   for (const r of results) {
-    const counts = r.promises;
+    const counts = pick(r);
     if (counts === undefined) continue;
-    lines.push(
-      `| ${r.framework} | ${variants.map((v) => (counts[v] === undefined ? '' : fmt(counts[v], 1))).join(' | ')} |`,
-    );
+    const cells = variants.map((v) => (counts[v] === undefined ? '' : fmt(counts[v], digits)));
+    if (ours !== undefined) cells.push(ours(counts));
+    lines.push(`| ${r.framework} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { FrameworkResult } from './inprocess.js';
 import { cpuTime, heapUsed, load, startServer } from './load.js';
 import {
+  allocatedTable,
   inProcessTable,
   type LoopbackRow,
   loadAverage,
@@ -195,6 +196,10 @@ const report = [
         "Promises created per request (async_hooks; the injection driver's included):",
         '',
         promisesTable(inProcess.results),
+        '',
+        "Bytes allocated on the JS heap per request (100 requests between full collections, none during them; median of 15; the injection driver's included):",
+        '',
+        allocatedTable(inProcess.results),
         '',
         `Load average (1 / 5 / 15 min): ${inProcess.load}.`,
         '',
