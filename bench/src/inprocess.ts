@@ -84,6 +84,12 @@ export interface FrameworkResult {
   readonly allocated?: Record<string, number>;
   /** bare µs / actiongate µs per round: the in-process throughput ratio. */
   readonly ratioToBare?: Spread;
+  /**
+   * (actiongate − noop-sync) ÷ bare per round, in %: the adapter's cost as a share of the
+   * framework's own, which holds still when the machine's speed drifts between runs (every µs
+   * figure then scales together).
+   */
+  readonly shareOfBare?: Spread;
   readonly distinct?: {
     readonly firstPass: { actiongate: number; noop: number };
     readonly cycled: Spread;
@@ -151,6 +157,9 @@ async function measure(
       'actiongate − bare': diff('actiongate', 'bare'),
     },
     ratioToBare: spread(of('bare').map((value, i) => value / (of('actiongate')[i] as number))),
+    shareOfBare: spread(
+      of('actiongate').map((value, i) => (100 * (value - (of('noop-sync')[i] as number))) / (of('bare')[i] as number)),
+    ),
   };
   log(
     `${framework}: actiongate − noop-sync ${result.pairs['actiongate − noop-sync'].median.toFixed(2)} µs, actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count}); bytes per request: ${variants.map((variant) => `${variant} ${Math.round(allocated[variant] ?? Number.NaN)}`).join(', ')}`,
