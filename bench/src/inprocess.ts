@@ -22,7 +22,7 @@ import { ISSUER, startIssuer } from './tokens.js';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '301' },
+    rounds: { type: 'string', default: '601' },
     'batch-ms': { type: 'string', default: '3' },
     only: { type: 'string' },
     json: { type: 'string' },
