@@ -87,13 +87,17 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 1));
 
 /**
  * Bytes allocated on the JS heap per request, the driver's included: the heap's growth over
- * 100 requests between two full collections, in a batch during which no collection ran (the
- * young generation holds a few megabytes, so one rarely does; a batch during which one did is
- * repeated). The median of 15 such batches. Deterministic where time is not, and what garbage
- * collection will have to pay for, which the CPU figures of a few milliseconds only sample.
- * Needs --expose-gc; undefined without it.
+ * `requests` requests between two full collections, in a batch during which no collection ran
+ * (a batch during which one did is repeated); the median of `samples` such batches. Run it in a
+ * process whose young generation holds a whole batch (allocation.ts: --max-semi-space-size), and
+ * with --expose-gc; undefined without it. Deterministic where time is not: what garbage
+ * collection will have to pay for, which CPU figures over a few milliseconds only sample.
  */
-export async function allocatedPerRequest(send: Send, token: string): Promise<number | undefined> {
+export async function allocatedPerRequest(
+  send: Send,
+  token: string,
+  { requests = 1000, samples: wanted = 9 } = {},
+): Promise<number | undefined> {
   if ((globalThis as { gc?: unknown }).gc === undefined) return undefined;
   let collections = 0;
   const observer = new PerformanceObserver((list) => {
@@ -102,16 +106,16 @@ export async function allocatedPerRequest(send: Send, token: string): Promise<nu
   observer.observe({ entryTypes: ['gc'] });
   const samples: number[] = [];
   try {
-    for (let attempt = 0; samples.length < 15 && attempt < 60; attempt++) {
+    for (let attempt = 0; samples.length < wanted && attempt < 4 * wanted; attempt++) {
       gc();
       gc();
       await settle(); // the observer hears of those two collections before the batch starts
       const seen = collections;
       const before = process.memoryUsage().heapUsed;
-      await run(send, [token], 100, 0);
+      await run(send, [token], requests, 0);
       const after = process.memoryUsage().heapUsed;
       await settle();
-      if (collections === seen) samples.push((after - before) / 100);
+      if (collections === seen) samples.push((after - before) / requests);
     }
   } finally {
     observer.disconnect();

@@ -13,10 +13,12 @@
  *
  * Run with --expose-gc (the pnpm script does) for the heap figures.
  */
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
 import type { AppConfig, Variant } from './apps.js';
-import { allocatedPerRequest, batch, promisesPerRequest, type Send, sender } from './inject.js';
+import { batch, promisesPerRequest, type Send, sender } from './inject.js';
 import { loadAverage } from './report.js';
 import { ISSUER, startIssuer } from './tokens.js';
 
@@ -121,12 +123,7 @@ async function measure(
   for (const send of sends.values()) await batch(send, single, 2000);
   const count = Math.max(16, Math.round((BATCH_MS * 1000) / (await batch(sends.get('bare') as Send, single, 500))));
   const promises: Record<string, number> = {};
-  const allocated: Record<string, number> = {};
-  for (const [variant, send] of sends) {
-    promises[variant] = await promisesPerRequest(send, single[0] as string);
-    const bytes = await allocatedPerRequest(send, single[0] as string);
-    if (bytes !== undefined) allocated[variant] = bytes;
-  }
+  for (const [variant, send] of sends) promises[variant] = await promisesPerRequest(send, single[0] as string);
   const samples = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < variants.length; k++) {
@@ -141,7 +138,6 @@ async function measure(
     available: true,
     batch: count,
     promises,
-    allocated,
     perRequest: Object.fromEntries(variants.map((variant) => [variant, spread(of(variant))])),
     pairs: {
       'noop-sync − bare': diff('noop-sync', 'bare'),
@@ -162,7 +158,7 @@ async function measure(
     ),
   };
   log(
-    `${framework}: actiongate − noop-sync ${result.pairs['actiongate − noop-sync'].median.toFixed(2)} µs, actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count}); bytes per request: ${variants.map((variant) => `${variant} ${Math.round(allocated[variant] ?? Number.NaN)}`).join(', ')}`,
+    `${framework}: actiongate − noop-sync ${result.pairs['actiongate − noop-sync'].median.toFixed(2)} µs, actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count})`,
   );
 
   // 10,000 distinct tokens: the first pass verifies each one; then cycled, paired with the noop.
@@ -185,7 +181,22 @@ async function measure(
   return { ...result, distinct: { firstPass, cycled: spread(cycled), heapGrowthMiB } };
 }
 
+/** Bytes allocated per request, measured by allocation.ts in a process of its own (see there). */
+async function allocations(): Promise<Record<string, Record<string, number>>> {
+  const script = fileURLToPath(new URL('./allocation.ts', import.meta.url));
+  const conditions = process.execArgv.filter((flag) => flag.startsWith('--conditions'));
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', '--max-semi-space-size=128', ...conditions, '--import', 'tsx', script, `--only=${FRAMEWORKS}`],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout) as Record<string, Record<string, number>>;
+}
+
 export async function runInProcess(): Promise<{ load: string; results: FrameworkResult[] }> {
+  log('bytes allocated per request…');
+  const allocated = await allocations();
+  log(JSON.stringify(allocated));
   const issuer = await startIssuer();
   try {
     const jwksUri = issuer.jwksUri;
@@ -195,7 +206,8 @@ export async function runInProcess(): Promise<{ load: string; results: Framework
     const many = (await issuer.mintMany(AUDIENCE, 10_000)).map(bearer);
     const loadBefore = loadAverage();
     const results: FrameworkResult[] = [];
-    for (const framework of FRAMEWORKS) results.push(await measure(framework, config, single, many));
+    for (const framework of FRAMEWORKS)
+      results.push({ ...(await measure(framework, config, single, many)), allocated: allocated[framework] });
     return { load: `${loadBefore} before, ${loadAverage()} after`, results };
   } finally {
     issuer.close();
