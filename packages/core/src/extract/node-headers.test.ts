@@ -26,7 +26,13 @@ describe('rawFieldValues', () => {
     expect(rawFieldValues(['DP\u00D6P', 'v'], 'dpop')).toBeUndefined();
   });
 
-  it('ignores a name without a value at the end of an odd list', () => {
-    expect(rawFieldValues(['Authorization'], 'authorization')).toBeUndefined();
+  it('counts a name left without a value at the end of an odd list as an empty field, not as nothing', () => {
+    expect(rawFieldValues(['Authorization'], 'authorization')).toBe('');
+    expect(authorizationFields(['Authorization', 'Bearer abc', 'Authorization'])).toEqual(['Bearer abc', '']);
+    expect(dpopFields(['DPoP', 'p1', 'DPoP'])).toEqual(['p1', '']);
+  });
+
+  it('takes the name in any case', () => {
+    expect(rawFieldValues(['mcp-method', 'a', 'MCP-METHOD', 'b'], 'Mcp-Method')).toEqual(['a', 'b']);
   });
 });

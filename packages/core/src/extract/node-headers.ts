@@ -22,14 +22,16 @@ function isFieldName(field: string, name: string): boolean {
 }
 
 /**
- * Every value of the field `name` (lowercase) in a raw header list: one value as a string, a
- * repeat as an array in the order sent, `undefined` when absent.
+ * Every value of the field `name`, given in lowercase, in a raw header list (the core's own
+ * readers; the public one is {@link rawFieldValues}). A name left without a value
+ * at the end of an odd-length list (which Node never makes) counts as a field with an empty value,
+ * so that it is seen, and refused as malformed or repeated, rather than lost.
  */
-export function rawFieldValues(rawHeaders: readonly string[], name: string): string | string[] | undefined {
+export function fieldValues(rawHeaders: readonly string[], name: string): string | string[] | undefined {
   let found: string | string[] | undefined;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
     if (!isFieldName(rawHeaders[i] as string, name)) continue;
-    const value = rawHeaders[i + 1] as string;
+    const value = rawHeaders[i + 1] ?? '';
     if (found === undefined) found = value;
     else if (typeof found === 'string') found = [found, value];
     else found.push(value);
@@ -37,10 +39,18 @@ export function rawFieldValues(rawHeaders: readonly string[], name: string): str
   return found;
 }
 
+/**
+ * Every value of the header field `name` (any case) in a raw header list (`[name, value, …]`, as
+ * Node's `rawHeaders`): one value as a string, a repeat as an array in the order sent, `undefined`
+ * when absent. Names are compared ASCII case-insensitively (RFC 9110 §5.1).
+ */
+export const rawFieldValues = (rawHeaders: readonly string[], name: string): string | string[] | undefined =>
+  fieldValues(rawHeaders, name.toLowerCase());
+
 /** Every `Authorization` field of a Node request, read from `rawHeaders` so that repeats are seen. */
 export const authorizationFields = (rawHeaders: readonly string[]): string | string[] | undefined =>
-  rawFieldValues(rawHeaders, 'authorization');
+  fieldValues(rawHeaders, 'authorization');
 
 /** Every `DPoP` field of a Node request (RFC 9449 §4.1), read from `rawHeaders` so that repeats are seen. */
 export const dpopFields = (rawHeaders: readonly string[]): string | string[] | undefined =>
-  rawFieldValues(rawHeaders, 'dpop');
+  fieldValues(rawHeaders, 'dpop');

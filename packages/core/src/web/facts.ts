@@ -4,7 +4,7 @@
  */
 import { ConfigurationError } from '../errors.js';
 import { accessTokenParameter } from '../extract/index.js';
-import { rawFieldValues } from '../extract/node-headers.js';
+import { fieldValues } from '../extract/node-headers.js';
 import type { RequestFacts } from '../facts.js';
 import { bodyKind, parseForm, parseJson, readBoundedBody } from './body.js';
 import { credentialFields, rawCredentialFields } from './headers.js';
@@ -63,7 +63,7 @@ function queryAccessToken(query: string): string | string[] | undefined {
  * and joined by ", " (RFC 9110 §5.3), so that a repeat makes the same unknown media type either way.
  */
 function rawContentType(raw: readonly string[]): string | null {
-  const values = rawFieldValues(raw, 'content-type');
+  const values = fieldValues(raw, 'content-type');
   if (values === undefined) return null;
   return typeof values === 'string' ? values.trim() : values.map((value) => value.trim()).join(', ');
 }

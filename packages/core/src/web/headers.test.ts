@@ -59,7 +59,8 @@ describe('rawCredentialFields', () => {
     expect(rawCredentialFields(raw, 'authorization')).toEqual(['Bearer a, Bearer b', '']);
     expect(rawCredentialFields(raw, 'dpop')).toEqual(['p1', 'p2']);
     expect(rawCredentialFields(['AUTHORIZATION', 'Bearer x'], 'authorization')).toBe('Bearer x');
-    expect(rawCredentialFields(['Host', 'h', 'authorization'], 'authorization')).toBeUndefined();
+    // A name left without a value (an odd list, which Node never makes) is seen, as an empty field.
+    expect(rawCredentialFields(['Host', 'h', 'authorization'], 'authorization')).toBe('');
   });
 });
 

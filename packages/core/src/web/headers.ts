@@ -8,7 +8,7 @@
  * `Digest a=1, b=2`) cannot be told apart from a repeat: it is refused the same way, with the
  * same status and error; where the runtime keeps the raw header list, pass it instead.
  */
-import { rawFieldValues } from '../extract/node-headers.js';
+import { fieldValues } from '../extract/node-headers.js';
 
 const JOINED = ', ';
 const COMMA = ',';
@@ -30,7 +30,7 @@ export function credentialFields(headers: Headers, name: 'authorization' | 'dpop
 export const rawCredentialFields = (
   rawHeaders: readonly string[],
   name: 'authorization' | 'dpop',
-): string | string[] | undefined => rawFieldValues(rawHeaders, name);
+): string | string[] | undefined => fieldValues(rawHeaders, name);
 
 /**
  * Copies the headers an allowed decision carries (a fresh `DPoP-Nonce`, RFC 9449 §8.2 and §9)
