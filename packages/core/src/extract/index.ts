@@ -8,6 +8,7 @@
  */
 import type { RefusalCode } from '../challenge/codes.js';
 import type { RequestFacts } from '../facts.js';
+import { startsWithIgnoringCase } from './ascii-case.js';
 
 /** Which RFC 6750 §2 methods besides the Authorization header are accepted. */
 export interface ExtractOptions {
@@ -42,16 +43,11 @@ const refuse = (refusal: RefusalCode): Extraction => ({ refusal });
 
 /**
  * Whether the Authorization value's scheme, the characters before `space` (the first space, or -1
- * for none), is `scheme` (lowercase ASCII letters), compared case-insensitively (RFC 9110 §11.1).
- * Compared code by code: a request's header is a new string each time, and neither its scheme
- * nor a lowercase copy of it needs to be made. An ASCII letter ORed with 0x20 is its lowercase,
- * and no other code gives a lowercase letter that way.
+ * for none), is `scheme` (lowercase), compared case-insensitively (RFC 9110 §11.1) and in place:
+ * a request's header is a new string each time, and no part of it needs to be copied.
  */
-function isScheme(header: string, space: number, scheme: string): boolean {
-  if ((space === -1 ? header.length : space) !== scheme.length) return false;
-  for (let i = 0; i < scheme.length; i++) if ((header.charCodeAt(i) | 0x20) !== scheme.charCodeAt(i)) return false;
-  return true;
-}
+const isScheme = (header: string, space: number, scheme: string): boolean =>
+  (space === -1 ? header.length : space) === scheme.length && startsWithIgnoringCase(header, scheme);
 
 /** What follows the scheme and its spaces (RFC 6750 §2.1: 1*SP), or '' when nothing does. */
 function credentialsAfter(header: string, space: number): string {

@@ -5,21 +5,7 @@
  * `req.headersDistinct` builds arrays for every header on each access, which costs more on the
  * hot path.
  */
-
-/**
- * Whether a field name equals `name` (lowercase), ASCII letters compared case-insensitively
- * (RFC 9110 §5.1), without making a lowercase copy of each name a request sends.
- */
-function isFieldName(field: string, name: string): boolean {
-  if (field.length !== name.length) return false;
-  for (let i = 0; i < name.length; i++) {
-    const expected = name.charCodeAt(i);
-    const actual = field.charCodeAt(i);
-    // Only a letter has another case: 'A'…'Z' are 0x20 below 'a'…'z'.
-    if (actual !== expected && !(expected >= 0x61 && expected <= 0x7a && actual === expected - 0x20)) return false;
-  }
-  return true;
-}
+import { startsWithIgnoringCase } from './ascii-case.js';
 
 /**
  * Every value of the field `name`, given in lowercase, in a raw header list (the core's own
@@ -30,7 +16,8 @@ function isFieldName(field: string, name: string): boolean {
 export function fieldValues(rawHeaders: readonly string[], name: string): string | string[] | undefined {
   let found: string | string[] | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (!isFieldName(rawHeaders[i] as string, name)) continue;
+    const field = rawHeaders[i] as string;
+    if (field.length !== name.length || !startsWithIgnoringCase(field, name)) continue;
     const value = rawHeaders[i + 1] ?? '';
     if (found === undefined) found = value;
     else if (typeof found === 'string') found = [found, value];
