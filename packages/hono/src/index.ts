@@ -161,7 +161,8 @@ function guard<N extends string>(gate: Gate<N>, prepared: PreparedAction<N>, set
     try {
       facts = webRequestFactsNow(c.req.raw, {
         maxBodyBytes,
-        params: c.req.param() as Record<string, string>,
+        // Hono decodes the parameters anew on every call: only for an action whose rules read them.
+        params: prepared.readsParams ? (c.req.param() as Record<string, string>) : undefined,
         rawHeaders: rawHeadersOf(c.env),
       });
     } catch (error) {

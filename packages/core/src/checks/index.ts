@@ -9,7 +9,6 @@ export type { AuthorizationDetail } from './authorization-details.js';
 export { grants, readAuthorizationDetails } from './authorization-details.js';
 export type { AuthorizationDetailsRequirement, BindingContext } from './binding.js';
 export type { ActionCheck, ActionCheckContext, ActionCheckResult } from './context.js';
-export { holdsScopes } from './scopes.js';
 export type { Check, CheckContext, CheckStage, Shortfall, ShortfallReason } from './types.js';
 export type { UserAuthenticationRequirement } from './user-authentication.js';
 
@@ -20,7 +19,7 @@ export type { UserAuthenticationRequirement } from './user-authentication.js';
 export function checksFor(action: Action): readonly Check[] {
   const checks: Check[] = [];
   if (action.userAuthentication !== undefined) checks.push(userAuthenticationCheck(action.userAuthentication));
-  checks.push(scopesCheck);
+  checks.push(scopesCheck(action));
   if (action.authorizationDetails !== undefined) checks.push(bindingCheck(action.authorizationDetails));
   if (action.maxTokenAge !== undefined) checks.push(freshnessCheck(action.maxTokenAge));
   return Object.freeze(checks);

@@ -14,6 +14,12 @@ import { type Check, checksFor, type ShortfallReason } from '../checks/index.js'
 export interface PreparedAction<N extends string = string> extends ActionRefusals {
   readonly action: Action<N>;
   readonly checks: readonly Check[];
+  /**
+   * Whether a rule of the action reads the request's route parameters (`facts.params`): its
+   * `authorizationDetails` binding or its `check` hook. When false, an adapter whose framework
+   * builds the parameters on demand (Hono's `c.req.param()`) may leave them out of the facts.
+   */
+  readonly readsParams: boolean;
   /** The same refusals for a request that used the DPoP scheme: the error in the `DPoP` challenge. */
   readonly viaDpop: ActionRefusals;
 }
@@ -68,6 +74,7 @@ export function prepareAction<N extends string>(action: Action<N>, challenge: Ch
   return Object.freeze({
     action,
     checks: checksFor(action),
+    readsParams: action.authorizationDetails !== undefined || action.check !== undefined,
     ...viaBearer,
     viaDpop: Object.freeze(offersDpop ? actionRefusals(action, { ...challenge, used: 'dpop' }) : viaBearer),
   });
