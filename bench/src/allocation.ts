@@ -13,7 +13,7 @@ import { ISSUER, startIssuer } from './tokens.js';
 
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
 const FRAMEWORKS = (args.only ?? 'express,koa,fastify,hono').split(',');
-const VARIANTS: readonly Variant[] = ['bare', 'noop-sync', 'noop', 'noop-facts', 'actiongate'];
+const VARIANTS: readonly Variant[] = ['bare', 'noop-sync', 'noop-shape', 'noop', 'noop-facts', 'actiongate'];
 const AUDIENCE = 'https://invoices.bench';
 
 const issuer = await startIssuer();

@@ -8,6 +8,10 @@
  *   so that actiongate − noop is the adapter's and the core's own work;
  * - `noop-sync`: the cheapest middleware the framework allows (a plain synchronous `next()`),
  *   so that noop − noop-sync is the cost of the async shape itself;
+ * - `noop-shape`: the adapter's exact shape for a cached token with nothing decided: synchronous,
+ *   the same hook, a fixed AuthInfo stored where the adapter stores it (the same properties, so
+ *   the request object gets the same hidden class), passing on as the adapter does; so that
+ *   actiongate − noop-shape is the decision and the facts alone, the figure the goal uses;
  * - `noop-facts`: the noop, also building the adapter's request facts (Express, Koa): noop-facts − noop
  *   is what reading the request costs, actiongate − noop-facts what the gate's decision costs;
  * - `actiongate`: the adapter, token cache on (or off with `actiongate-nocache`);
@@ -32,6 +36,7 @@ export const BODY = JSON.stringify({
 export const VARIANTS = [
   'bare',
   'noop-sync',
+  'noop-shape',
   'noop',
   'noop-facts',
   'actiongate',
@@ -73,7 +78,9 @@ export const hasScope = (scope: unknown) => typeof scope === 'string' && scope.s
 // The noop's "decision": an async function, as gate.decide is, that always allows.
 const ALLOW = Object.freeze({ allow: true as const, auth: Object.freeze({ subject: 'bench-user' }) });
 export const noopDecide = async (_facts: unknown) => ALLOW;
-const AUTH = Symbol.for('actiongate.auth');
+/** The AuthInfo the `noop-shape` middlewares store, as an allowed decision's. */
+export const NOOP_AUTH = ALLOW.auth;
+export const AUTH = Symbol.for('actiongate.auth');
 
 /** The adapter's shape (packages/express/src/index.ts) with nothing decided. */
 function expressNoop(facts: boolean): RequestHandler {
@@ -94,6 +101,13 @@ export function expressApp(variant: Variant, config: AppConfig): RequestListener
   const guard: RequestHandler[] = {
     bare: () => [],
     'noop-sync': () => [(_req: Request, _res: Response, next: NextFunction) => next()],
+    // packages/express/src/index.ts, allowed: the AuthInfo under the symbol, then next().
+    'noop-shape': () => [
+      (req: Request, _res: Response, next: NextFunction) => {
+        (req as unknown as Record<symbol, unknown>)[AUTH] = NOOP_AUTH;
+        next();
+      },
+    ],
     noop: () => [expressNoop(false)],
     'noop-facts': () => [expressNoop(true)],
     actiongate: () => [expressGate(makeGate(config)).requireAction('invoices.list')],
@@ -126,6 +140,15 @@ export function koaApp(variant: Variant, config: AppConfig): Koa {
   const guard: Koa.Middleware[] = {
     bare: () => [],
     'noop-sync': () => [(_ctx: Koa.Context, next: Koa.Next) => next()],
+    // packages/koa/src/index.ts, allowed: the AuthInfo under the symbol and in ctx.state.auth,
+    // then next()'s own promise.
+    'noop-shape': () => [
+      (ctx: Koa.Context, next: Koa.Next) => {
+        (ctx as unknown as Record<symbol, unknown>)[AUTH] = NOOP_AUTH;
+        ctx.state.auth = NOOP_AUTH;
+        return next();
+      },
+    ],
     noop: () => [koaNoop(false)],
     'noop-facts': () => [koaNoop(true)],
     actiongate: () => [koaGate(makeGate(config)).requireAction('invoices.list') as Koa.Middleware],

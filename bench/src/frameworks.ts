@@ -8,9 +8,18 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import buildGetJwks from 'get-jwks';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { jwk } from 'hono/jwk';
-import { type AppConfig, BODY, cpu, hasScope, heap, makeGate, noopDecide, type Variant } from './apps.js';
-
-const AUTH = Symbol.for('actiongate.auth');
+import {
+  type AppConfig,
+  AUTH,
+  BODY,
+  cpu,
+  hasScope,
+  heap,
+  makeGate,
+  NOOP_AUTH,
+  noopDecide,
+  type Variant,
+} from './apps.js';
 
 // Loaded by name so that this file compiles and runs before the adapters are merged.
 async function adapter(name: string): Promise<Record<string, unknown> | undefined> {
@@ -30,7 +39,16 @@ export async function fastifyApp(variant: Variant, config: AppConfig): Promise<F
   let routeConfig: { config?: { action: string } } = {};
   if (variant === 'noop-facts') return undefined; // Express and Koa only
   if (variant === 'noop-sync') preHandler = (_request, _reply, done) => done();
-  else if (variant === 'noop') {
+  else if (variant === 'noop-shape') {
+    // packages/fastify/src/guard.ts, allowed: the AuthInfo under the symbol and on the decorated
+    // request.actionAuth, then done() in the same tick.
+    app.decorateRequest('actionAuth', undefined);
+    preHandler = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+      (request as unknown as Record<symbol, unknown>)[AUTH] = NOOP_AUTH;
+      (request as unknown as { actionAuth: unknown }).actionAuth = NOOP_AUTH;
+      done();
+    };
+  } else if (variant === 'noop') {
     // The adapter's shape (packages/fastify/src/guard.ts): a callback-style hook around an async
     // decider, the AuthInfo on a decorated request property.
     app.decorateRequest('actionAuth', undefined);
@@ -86,6 +104,8 @@ export async function fastifyApp(variant: Variant, config: AppConfig): Promise<F
   return app;
 }
 
+const nothing = (): undefined => undefined;
+
 /** A Hono app with the variant in front of /invoices, or undefined if unavailable. */
 export async function honoApp(variant: Variant, config: AppConfig): Promise<Hono | undefined> {
   const app = new Hono();
@@ -94,6 +114,14 @@ export async function honoApp(variant: Variant, config: AppConfig): Promise<Hono
   // Hono has no synchronous middleware: `next()` returns a promise, so the cheapest is returning it.
   if (variant === 'noop-facts') return undefined; // Express and Koa only
   if (variant === 'noop-sync') guard = (_c, next) => next();
+  else if (variant === 'noop-shape')
+    // packages/hono/src/index.ts, allowed: the AuthInfo under the symbol and in c.get('auth'), and
+    // next()'s promise without its value (compose would take a returned Context for a response).
+    guard = (c, next) => {
+      c.set(AUTH as never, NOOP_AUTH as never);
+      c.set('auth' as never, NOOP_AUTH as never);
+      return next().then(nothing);
+    };
   else if (variant === 'noop')
     guard = async function requireAction(c, next) {
       const decision = await noopDecide(c);

@@ -3,7 +3,7 @@
  *
  * Requests injected into each app's handler, no sockets: light-my-request for Express and Koa
  * (Node request listeners), Fastify's inject(), Hono's app.request(). For each framework, many
- * rounds; in each round every variant (bare, noop-sync, noop, actiongate) serves one batch of
+ * rounds; in each round every variant (bare, noop-sync, noop-shape, noop, actiongate) serves one batch of
  * requests, in an order that rotates from round to round, and the pairs are compared within the
  * round, so that load from other processes on the machine falls on both sides of a difference.
  * Reported: the median of the per-round differences in µs per request, and their spread
@@ -36,9 +36,9 @@ const BATCH_MS = Number(args['batch-ms']);
 const FRAMEWORKS = ['express', 'koa', 'fastify', 'hono'].filter(
   (name) => args.only === undefined || args.only.split(',').includes(name),
 );
-const PAIRED: readonly Variant[] = ['bare', 'noop-sync', 'noop', 'actiongate'];
+const PAIRED: readonly Variant[] = ['bare', 'noop-sync', 'noop-shape', 'noop', 'actiongate'];
 // Where the adapter's own facts can be built without it (Express, Koa): the decomposition.
-const WITH_FACTS: readonly Variant[] = ['bare', 'noop-sync', 'noop', 'noop-facts', 'actiongate'];
+const WITH_FACTS: readonly Variant[] = ['bare', 'noop-sync', 'noop-shape', 'noop', 'noop-facts', 'actiongate'];
 const AUDIENCE = 'https://invoices.bench';
 const log = (line: string) => args.quiet || process.stderr.write(`${line}\n`);
 
@@ -87,7 +87,7 @@ export interface FrameworkResult {
   /** bare µs / actiongate µs per round: the in-process throughput ratio. */
   readonly ratioToBare?: Spread;
   /**
-   * (actiongate − noop-sync) ÷ bare per round, in %: the adapter's cost as a share of the
+   * (actiongate − noop-shape) ÷ bare per round, in %: the adapter's cost as a share of the
    * framework's own, which holds still when the machine's speed drifts between runs (every µs
    * figure then scales together).
    */
@@ -141,6 +141,7 @@ async function measure(
     perRequest: Object.fromEntries(variants.map((variant) => [variant, spread(of(variant))])),
     pairs: {
       'noop-sync − bare': diff('noop-sync', 'bare'),
+      'noop-shape − noop-sync': diff('noop-shape', 'noop-sync'),
       'noop − bare': diff('noop', 'bare'),
       ...(sends.has('noop-facts')
         ? {
@@ -150,15 +151,16 @@ async function measure(
         : {}),
       'actiongate − noop': diff('actiongate', 'noop'),
       'actiongate − noop-sync': diff('actiongate', 'noop-sync'),
+      'actiongate − noop-shape': diff('actiongate', 'noop-shape'),
       'actiongate − bare': diff('actiongate', 'bare'),
     },
     ratioToBare: spread(of('bare').map((value, i) => value / (of('actiongate')[i] as number))),
     shareOfBare: spread(
-      of('actiongate').map((value, i) => (100 * (value - (of('noop-sync')[i] as number))) / (of('bare')[i] as number)),
+      of('actiongate').map((value, i) => (100 * (value - (of('noop-shape')[i] as number))) / (of('bare')[i] as number)),
     ),
   };
   log(
-    `${framework}: actiongate − noop-sync ${result.pairs['actiongate − noop-sync'].median.toFixed(2)} µs, actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count})`,
+    `${framework}: actiongate − noop-shape ${result.pairs['actiongate − noop-shape'].median.toFixed(2)} µs, actiongate − noop-sync ${result.pairs['actiongate − noop-sync'].median.toFixed(2)} µs, actiongate − noop ${result.pairs['actiongate − noop'].median.toFixed(2)} µs, noop − bare ${result.pairs['noop − bare'].median.toFixed(2)} µs (batch ${count})`,
   );
 
   // 10,000 distinct tokens: the first pass verifies each one; then cycled, paired with the noop.

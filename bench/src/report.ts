@@ -132,18 +132,18 @@ const usWithInterval = (s: Spread | undefined) =>
 /** The in-process table: µs per request and paired differences, median [25th, 75th percentile]. */
 export function inProcessTable(results: readonly FrameworkResult[]): string {
   const lines = [
-    '| framework | bare µs/req | noop-sync − bare | noop − bare | **actiongate − noop-sync** (same shape; goal ≤ 3; median (95% CI of the median) [p25, p75]) | the same ÷ bare (%) | actiongate − noop (async) | of which facts (noop-facts − noop) | of which decision (actiongate − noop-facts) | actiongate − bare | bare ÷ actiongate | 10,000 tokens cycled: actiongate − noop | 10,000 tokens, first pass µs/req (actiongate / noop) | heap growth |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| framework | bare µs/req | noop-sync − bare | noop-shape − noop-sync (storing the AuthInfo) | noop − bare | **actiongate − noop-shape** (same shape; goal ≤ 3; median (95% CI of the median) [p25, p75]) | the same ÷ bare (%) | actiongate − noop-sync | actiongate − noop (async) | of which facts (noop-facts − noop) | of which decision (actiongate − noop-facts) | actiongate − bare | bare ÷ actiongate | 10,000 tokens cycled: actiongate − noop | 10,000 tokens, first pass µs/req (actiongate / noop) | heap growth |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
     if (!r.available) {
-      lines.push(`| ${r.framework} | adapter not available | | | | | | | | | | | | |`);
+      lines.push(`| ${r.framework} | adapter not available | | | | | | | | | | | | | | |`);
       continue;
     }
     const p = r.pairs ?? {};
     const d = r.distinct;
     lines.push(
-      `| ${r.framework} | ${us(r.perRequest?.bare)} | ${us(p['noop-sync − bare'])} | ${us(p['noop − bare'])} | **${usWithInterval(p['actiongate − noop-sync'])}** | ${r.shareOfBare ? `${fmt(r.shareOfBare.median, 1)}%` : ''} | ${us(p['actiongate − noop'])} | ${us(p['noop-facts − noop'])} | ${us(p['actiongate − noop-facts'])} | ${us(p['actiongate − bare'])} | ${r.ratioToBare ? `${fmt(r.ratioToBare.median, 3)}×` : ''} | ${us(d?.cycled)} | ${d ? `${fmt(d.firstPass.actiongate, 1)} / ${fmt(d.firstPass.noop, 1)}` : ''} | ${d?.heapGrowthMiB === undefined ? '' : `${fmt(d.heapGrowthMiB, 1)} MiB`} |`,
+      `| ${r.framework} | ${us(r.perRequest?.bare)} | ${us(p['noop-sync − bare'])} | ${us(p['noop-shape − noop-sync'])} | ${us(p['noop − bare'])} | **${usWithInterval(p['actiongate − noop-shape'])}** | ${r.shareOfBare ? `${fmt(r.shareOfBare.median, 1)}%` : ''} | ${us(p['actiongate − noop-sync'])} | ${us(p['actiongate − noop'])} | ${us(p['noop-facts − noop'])} | ${us(p['actiongate − noop-facts'])} | ${us(p['actiongate − bare'])} | ${r.ratioToBare ? `${fmt(r.ratioToBare.median, 3)}×` : ''} | ${us(d?.cycled)} | ${d ? `${fmt(d.firstPass.actiongate, 1)} / ${fmt(d.firstPass.noop, 1)}` : ''} | ${d?.heapGrowthMiB === undefined ? '' : `${fmt(d.heapGrowthMiB, 1)} MiB`} |`,
     );
   }
   return lines.join('\n');
@@ -155,7 +155,7 @@ export const promisesTable = (results: readonly FrameworkResult[]): string =>
 
 /**
  * Bytes allocated on the JS heap per request by each variant (the injection driver's included),
- * with actiongate's own (actiongate − noop-sync) last: what garbage collection pays for.
+ * with actiongate's own (actiongate − noop-shape) last: what garbage collection pays for.
  */
 export const allocatedTable = (results: readonly FrameworkResult[]): string =>
   variantTable(
@@ -163,9 +163,9 @@ export const allocatedTable = (results: readonly FrameworkResult[]): string =>
     (r) => r.allocated,
     0,
     (counts) =>
-      counts.actiongate === undefined || counts['noop-sync'] === undefined
+      counts.actiongate === undefined || counts['noop-shape'] === undefined
         ? ''
-        : fmt(counts.actiongate - counts['noop-sync']),
+        : fmt(counts.actiongate - counts['noop-shape']),
   );
 
 function variantTable(
@@ -174,8 +174,8 @@ function variantTable(
   digits: number,
   ours?: (counts: Record<string, number>) => string,
 ): string {
-  const variants = ['bare', 'noop-sync', 'noop', 'noop-facts', 'actiongate'];
-  const extra = ours === undefined ? [] : ['actiongate − noop-sync'];
+  const variants = ['bare', 'noop-sync', 'noop-shape', 'noop', 'noop-facts', 'actiongate'];
+  const extra = ours === undefined ? [] : ['actiongate − noop-shape'];
   const lines = [
     `| framework | ${[...variants, ...extra].join(' | ')} |`,
     `|---|${[...variants, ...extra].map(() => '---:').join('|')}|`,
