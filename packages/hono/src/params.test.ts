@@ -4,7 +4,7 @@
  * sees them, and that the handler of any other action still does too.
  */
 import { createGate, defineActions } from '@actiongate/core';
-import { Hono } from 'hono';
+import { type Context, Hono, type Next } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, ISSUER, RESOURCE, type TestIssuer } from '../../core/test/tokens.js';
 import { actiongate } from './index.js';
@@ -60,6 +60,32 @@ describe('route parameters', () => {
     expect(await allowed.json()).toEqual({ annotated: 'inv_1' });
     const refused = await app().request('/invoices/inv_2/notes', { method: 'POST', headers: bearer(token) });
     expect(refused.status).toBe(403);
+  });
+
+  it('are built (c.req.param()) only for an action whose rules read them', async () => {
+    const token = await issuer.mint({ scope: 'invoices:read payments:refund', authorization_details: [invoice('a')] });
+    const gate = createGate({ actions, resource: RESOURCE, issuers: [{ issuer: ISSUER, jwks: issuer.jwks as never }] });
+    const { requireAction } = actiongate(gate);
+    let built = 0;
+    // Counts the guard's calls: the handlers below read nothing.
+    const counting = (c: Context, next: Next) => {
+      const param = c.req.param.bind(c.req) as (...args: unknown[]) => unknown;
+      Object.assign(c.req, {
+        param: (...args: unknown[]) => {
+          built++;
+          return param(...args);
+        },
+      });
+      return next();
+    };
+    const counted = new Hono()
+      .get('/invoices/:id', counting, requireAction('read'), (c) => c.text('read'))
+      .post('/invoices/:id/refund', counting, requireAction('refund'), (c) => c.text('refunded'));
+    expect((await counted.request('/invoices/a', { headers: bearer(token) })).status).toBe(200);
+    expect(built).toBe(0);
+    const refund = await counted.request('/invoices/a/refund', { method: 'POST', headers: bearer(token) });
+    expect(refund.status).toBe(200);
+    expect(built).toBe(1);
   });
 
   it('stay available to the handler of an action whose rules read none', async () => {

@@ -153,7 +153,8 @@ export function compile<N extends string>(name: N, declaration: ActionDeclaratio
     name,
     description: declaration.description,
     allOf: new Set(allOf),
-    anyOf: anyOf.map((alternative) => new Set(alternative)),
+    // Read once, when a gate prepares the action: the declaration is not meant to change after.
+    anyOf: Object.freeze(anyOf.map((alternative) => new Set(alternative))),
     challengeScope: Object.freeze(challengeScope),
     scopesUsed: Object.freeze([...new Set([...allOf, ...anyOf.flat()])]),
     maxTokenAge: seconds(`${at}.maxTokenAge`, declaration.maxTokenAge),

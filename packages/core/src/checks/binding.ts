@@ -36,6 +36,7 @@ export function bindingCheck(requirement: AuthorizationDetailsRequirement): Chec
   return Object.freeze({
     name: 'binding',
     stage: 'authorization',
+    readsParams: true, // the requirement derives its entries from the request, `params` included
     evaluate: ({ facts, token }): Shortfall | undefined => {
       const derived = requirement({
         facts,

@@ -34,6 +34,12 @@ export interface Shortfall {
 export interface Check {
   readonly name: string;
   readonly stage: CheckStage;
+  /**
+   * Whether `evaluate` reads the route parameters (`facts.params`). Declared by the rule itself,
+   * so that an adapter whose framework builds the parameters on demand leaves them out only for
+   * actions none of whose rules read them (see `PreparedAction.readsParams`).
+   */
+  readonly readsParams?: boolean;
   /** The shortfall, or `undefined` when the token meets the rule; synchronous, so checks cost no await. */
   evaluate(context: CheckContext): Shortfall | undefined;
 }

@@ -22,6 +22,31 @@ const actions = defineActions({
 
 describe('prepareAction', () => {
   it('says an action reads route parameters only when its binding or check hook can', () => {
+    const each = defineActions({
+      scopes: { scopes: ['a'], anyOf: ['b', ['c', 'd']] },
+      step: { scopes: [], userAuthentication: { acrValues: ['mfa'], maxAge: 60 } },
+      fresh: { scopes: [], maxTokenAge: 60 },
+      once: { scopes: [], singleUse: 'per-action' },
+      budget: { scopes: [], uses: { max: 3 } },
+      dpop: { scopes: [], requireDpop: true },
+      revocable: { scopes: [], introspect: true },
+      bound: { scopes: [], authorizationDetails: () => undefined },
+      hooked: { scopes: [], check: () => undefined },
+    });
+    const reads = Object.fromEntries(
+      each.names.map((name) => [name, prepareAction(each.get(name), challenge).readsParams]),
+    );
+    expect(reads).toEqual({
+      scopes: false,
+      step: false,
+      fresh: false,
+      once: false,
+      budget: false,
+      dpop: false,
+      revocable: false,
+      bound: true,
+      hooked: true,
+    });
     // Hono's adapter builds `c.req.param()` only for these: a rule that reads none must not miss it.
     expect(prepareAction(actions.get('read'), challenge).readsParams).toBe(false);
     expect(prepareAction(actions.get('refund'), challenge).readsParams).toBe(true);

@@ -15,9 +15,10 @@ export interface PreparedAction<N extends string = string> extends ActionRefusal
   readonly action: Action<N>;
   readonly checks: readonly Check[];
   /**
-   * Whether a rule of the action reads the request's route parameters (`facts.params`): its
-   * `authorizationDetails` binding or its `check` hook. When false, an adapter whose framework
-   * builds the parameters on demand (Hono's `c.req.param()`) may leave them out of the facts.
+   * Whether a rule of the action may read the request's route parameters (`facts.params`): a check
+   * that declares it (the `authorizationDetails` binding) or the `check` hook, whatever the hook
+   * reads. When false, an adapter whose framework builds the parameters on demand (Hono's
+   * `c.req.param()`) may leave them out of the facts.
    */
   readonly readsParams: boolean;
   /** The same refusals for a request that used the DPoP scheme: the error in the `DPoP` challenge. */
@@ -71,10 +72,12 @@ function actionRefusals(action: Action, challenge: ChallengeOptions): ActionRefu
 export function prepareAction<N extends string>(action: Action<N>, challenge: ChallengeOptions): PreparedAction<N> {
   const viaBearer = actionRefusals(action, { ...challenge, used: 'bearer' });
   const offersDpop = challenge.schemes !== undefined && challenge.schemes !== 'bearer';
+  const checks = checksFor(action);
   return Object.freeze({
     action,
-    checks: checksFor(action),
-    readsParams: action.authorizationDetails !== undefined || action.check !== undefined,
+    checks,
+    // Over- rather than under-estimated: a rule left without its parameters could decide wrongly.
+    readsParams: action.check !== undefined || checks.some((check) => check.readsParams === true),
     ...viaBearer,
     viaDpop: Object.freeze(offersDpop ? actionRefusals(action, { ...challenge, used: 'dpop' }) : viaBearer),
   });
