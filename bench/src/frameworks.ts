@@ -40,14 +40,14 @@ export async function fastifyApp(variant: Variant, config: AppConfig): Promise<F
   if (variant === 'noop-facts') return undefined; // Express and Koa only
   if (variant === 'noop-sync') preHandler = (_request, _reply, done) => done();
   else if (variant === 'noop-shape') {
-    // packages/fastify/src/guard.ts, allowed: the AuthInfo under the symbol and on the decorated
-    // request.actionAuth, then done() in the same tick.
+    // packages/fastify/src/plugin.ts and guard.ts, allowed: the same scope-wide preValidation hook,
+    // the AuthInfo under the symbol and on the decorated request.actionAuth, done() in the same tick.
     app.decorateRequest('actionAuth', undefined);
-    preHandler = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    app.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
       (request as unknown as Record<symbol, unknown>)[AUTH] = NOOP_AUTH;
       (request as unknown as { actionAuth: unknown }).actionAuth = NOOP_AUTH;
       done();
-    };
+    });
   } else if (variant === 'noop') {
     // The adapter's shape (packages/fastify/src/guard.ts): a callback-style hook around an async
     // decider, the AuthInfo on a decorated request property.
@@ -125,6 +125,7 @@ export async function honoApp(variant: Variant, config: AppConfig): Promise<Hono
   else if (variant === 'noop')
     guard = async function requireAction(c, next) {
       const decision = await noopDecide(c);
+      c.set(AUTH as never, decision.auth as never);
       c.set('auth' as never, decision.auth as never);
       await next();
     };

@@ -132,7 +132,7 @@ const usWithInterval = (s: Spread | undefined) =>
 /** The in-process table: µs per request and paired differences, median [25th, 75th percentile]. */
 export function inProcessTable(results: readonly FrameworkResult[]): string {
   const lines = [
-    '| framework | bare µs/req | noop-sync − bare | noop-shape − noop-sync (storing the AuthInfo) | noop − bare | **actiongate − noop-shape** (same shape; goal ≤ 3; median (95% CI of the median) [p25, p75]) | the same ÷ bare (%) | actiongate − noop-sync | actiongate − noop (async) | of which facts (noop-facts − noop) | of which decision (actiongate − noop-facts) | actiongate − bare | bare ÷ actiongate | 10,000 tokens cycled: actiongate − noop | 10,000 tokens, first pass µs/req (actiongate / noop) | heap growth |',
+    '| framework | bare µs/req | noop-sync − bare | noop-shape − noop-sync (storing the AuthInfo; Hono: and the `.then`) | noop − bare | **actiongate − noop-shape** (same shape; goal ≤ 3; median (95% CI of the median) [p25, p75]) | the same ÷ bare (%) | actiongate − noop-sync | actiongate − noop (async) | of which facts (noop-facts − noop) | of which decision (actiongate − noop-facts) | actiongate − bare | bare ÷ actiongate | 10,000 tokens cycled: actiongate − noop | 10,000 tokens, first pass µs/req (actiongate / noop) | heap growth |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
