@@ -4,7 +4,7 @@
  * Requests injected into each app's handler, no sockets: light-my-request for Express and Koa
  * (Node request listeners), Fastify's inject(), Hono's app.request(). For each framework, many
  * rounds; in each round every variant (bare, noop-sync, noop-shape, noop, actiongate) serves one batch of
- * requests, in an order that rotates from round to round, and the pairs are compared within the
+ * requests, in an order shuffled anew for each round, and the pairs are compared within the
  * round, so that load from other processes on the machine falls on both sides of a difference.
  * Reported: the median of the per-round differences in µs per request, and their spread
  * (25th–75th percentile); the promises and bytes allocated per request, which load on the machine
@@ -24,7 +24,7 @@ import { ISSUER, startIssuer } from './tokens.js';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '601' },
+    rounds: { type: 'string', default: '301' },
     'batch-ms': { type: 'string', default: '3' },
     only: { type: 'string' },
     json: { type: 'string' },
@@ -99,6 +99,32 @@ export interface FrameworkResult {
   };
 }
 
+/**
+ * A new order of the variants for every round. A rotation keeps each variant behind the same
+ * neighbour, which leaves it the same collector debt and the same warm caches round after round:
+ * a bias that no number of rounds averages away.
+ */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const order = [...items];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as T, order[i] as T];
+  }
+  return order;
+}
+
+/** mulberry32: a small seeded generator, so that a run's orders can be repeated. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const heapMiB = () => {
   gc();
@@ -121,13 +147,19 @@ async function measure(
   }
   // Warm-up (JIT, the gate's first key set fetch and verification), then the batch size for BATCH_MS.
   for (const send of sends.values()) await batch(send, single, 2000);
-  const count = Math.max(16, Math.round((BATCH_MS * 1000) / (await batch(sends.get('bare') as Send, single, 500))));
+  // Sized on a typical bare batch (the median of nine), not one long one: the collector's pauses
+  // would make batches a third as long as meant, and a short batch pays most for switching apps
+  // (caches and inline caches warmed by the variant before), which a server serving one app does not.
+  const probes: number[] = [];
+  for (let i = 0; i < 9; i++) probes.push(await batch(sends.get('bare') as Send, single, 100));
+  const typical = [...probes].sort((a, b) => a - b)[4] as number;
+  const count = Math.max(16, Math.round((BATCH_MS * 1000) / typical));
   const promises: Record<string, number> = {};
   for (const [variant, send] of sends) promises[variant] = await promisesPerRequest(send, single[0] as string);
   const samples = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
+  const random = seededRandom(ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < variants.length; k++) {
-      const variant = variants[(round + k) % variants.length] as Variant;
+    for (const variant of shuffled(variants, random)) {
       (samples.get(variant) as number[]).push(await batch(sends.get(variant) as Send, single, count));
     }
   }

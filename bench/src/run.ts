@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '20000' },
     warmup: { type: 'string', default: '3000' },
     connections: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '601' },
+    rounds: { type: 'string', default: '301' },
     'memory-tokens': { type: 'string', default: '30000' },
     'loopback-rounds': { type: 'string', default: '5' },
     'skip-inprocess': { type: 'boolean', default: false },
