@@ -152,8 +152,7 @@ async function measure(
   // (caches and inline caches warmed by the variant before), which a server serving one app does not.
   const probes: number[] = [];
   for (let i = 0; i < 9; i++) probes.push(await batch(sends.get('bare') as Send, single, 100));
-  const typical = [...probes].sort((a, b) => a - b)[4] as number;
-  const count = Math.max(16, Math.round((BATCH_MS * 1000) / typical));
+  const count = Math.max(16, Math.round((BATCH_MS * 1000) / spread(probes).median));
   const promises: Record<string, number> = {};
   for (const [variant, send] of sends) promises[variant] = await promisesPerRequest(send, single[0] as string);
   const samples = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
